@@ -1,0 +1,399 @@
+"""The backward engine: walks the recorded graph from the outputs to the leaves.
+
+It counts, for every node reachable from the roots, how many edges lead into it; a
+node runs once all of them have delivered their gradient, so each rule runs exactly
+once with the total gradient of its outputs. Gradients travel as raw arrays when
+``create_graph=False`` (rules run in the fast namespace ``A``) and as Tensors when it is
+True (namespace ``T``, so the backward pass is itself recorded). See ``node.py``.
+"""
+import numpy as np
+
+from . import grad_mode
+from .node import A, T, AccumulateGrad, edge, NO_EDGE
+
+__all__ = ["run_backward", "run_grad"]
+
+_anomaly = [False, True]  # [enabled, check_nan]
+
+
+def _tensor_cls():
+    from ..tensor import Tensor
+
+    return Tensor
+
+
+def _root_grads(outputs, grad_outputs, diff, what):
+    """Validate the outputs and build the gradient that seeds each of them."""
+    Tensor = _tensor_cls()
+    edges, grads = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{what}: expected a Tensor for output {i}, got {type(out).__name__}")
+        e = edge(out)
+        if e[0] is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
+            g = np.ones_like(out._data)
+            if diff:
+                g = Tensor._make(g)
+        else:
+            if not isinstance(g, Tensor):
+                if isinstance(g, (int, float)):
+                    g = Tensor._make(np.full(out._data.shape, g, out._data.dtype))
+                else:
+                    raise TypeError(f"{what}: gradient for output {i} must be a Tensor or None, got {type(g).__name__}")
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                    f"has a shape of {out.shape}."
+                )
+            if g._data.dtype != out._data.dtype:
+                raise RuntimeError(
+                    f"{what}: grad_output[{i}] has dtype {g.dtype} but output[{i}] has dtype {out.dtype}"
+                )
+            if not diff:
+                g = g._data
+        edges.append(e)
+        grads.append(g)
+    return edges, grads
+
+
+def _discover(root_nodes):
+    """Dependency count of every node reachable from the roots."""
+    deps = {}
+    seen = set()
+    stack = list(root_nodes)
+    for n in root_nodes:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
+
+
+def _needed(seen, targets):
+    """Nodes from which some target is reachable; the others need not run."""
+    memo = {}
+    for start in seen:
+        if start in memo:
+            continue
+        # iterative post-order DFS
+        stack = [(start, iter(start.next_functions))]
+        on_path = {start}
+        while stack:
+            node, it = stack[-1]
+            advanced = False
+            for nxt, _ in it:
+                if nxt is None or nxt in memo or nxt in on_path:
+                    continue
+                stack.append((nxt, iter(nxt.next_functions)))
+                on_path.add(nxt)
+                advanced = True
+                break
+            if advanced:
+                continue
+            stack.pop()
+            on_path.discard(node)
+            memo[node] = node in targets or any(memo.get(n, False) for n, _ in node.next_functions if n is not None)
+    return memo
+
+
+def _wrap_for_hook(g, diff):
+    if g is None or diff:
+        return g
+    return _tensor_cls()._make(np.asarray(g))
+
+
+def _unwrap_from_hook(g, diff):
+    if g is None or diff:
+        return g
+    return g._data
+
+
+def _apply_tensor_hooks(node, grads, diff):
+    """Hooks registered with ``Tensor.register_hook`` on the node's outputs, then retain_grad."""
+    hooks = node._tensor_hooks
+    for nr, fns in hooks.items():
+        if nr >= len(grads) or grads[nr] is None:
+            continue
+        for fn in list(fns):
+            if fn.__class__ is _RetainGrad:
+                continue
+            res = fn(_wrap_for_hook(grads[nr], diff))
+            if res is not None:
+                grads[nr] = _unwrap_from_hook(res, diff)
+        for fn in fns:
+            if fn.__class__ is _RetainGrad:
+                fn(grads[nr], diff)
+
+
+class _RetainGrad:
+    """Stores the gradient flowing into a non-leaf tensor in its ``.grad`` (``retain_grad()``)."""
+
+    def __init__(self, tensor):
+        import weakref
+
+        self.ref = weakref.ref(tensor)
+
+    def __call__(self, g, diff):
+        t = self.ref()
+        if t is None:
+            return
+        Tensor = _tensor_cls()
+        if not diff:
+            g = Tensor._make(np.array(g, copy=True))
+        if t._grad is None:
+            t._grad = g if not diff else g
+        else:
+            t._grad = Tensor._make(t._grad._data + (g._data if isinstance(g, Tensor) else g))
+
+
+def _accumulate(acc, g, diff):
+    """Add ``g`` into the leaf's ``.grad`` (the AccumulateGrad node's job)."""
+    var = acc.variable
+    Tensor = _tensor_cls()
+    data = var._data
+    for fn in var._hooks or ():
+        res = fn(_wrap_for_hook(g, diff))
+        if res is not None:
+            g = _unwrap_from_hook(res, diff)
+    if diff:
+        if g.shape != var.shape:
+            g = T.sum_to(g, var.shape)
+        if g.dtype is not var.dtype:
+            g = g.to(var.dtype)
+        var._grad = g if var._grad is None else var._grad + g
+    else:
+        if g.shape != data.shape:
+            g = A.sum_to(g, data.shape) if g.ndim >= data.ndim else np.broadcast_to(g, data.shape)
+        old = var._grad
+        if old is None:
+            # NOTE: always copy: a rule may hand the same array to several inputs
+            var._grad = Tensor._make(np.array(g, dtype=data.dtype, copy=True))
+        elif old._requires_grad:
+            var._grad = Tensor._make(old._data + g)
+        else:
+            od = old._data
+            np.add(od, g, out=od, casting="unsafe")
+    for fn in var._post_acc_hooks or ():
+        fn(var)
+
+
+def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumulate=True,
+             only=None):
+    """Run the graph. ``captures`` maps (node, nr) -> slot for autograd.grad; ``only`` limits
+    accumulation to the given AccumulateGrad nodes / (node, nr) of non-leaf inputs."""
+    F = A if not diff else T
+    root_nodes = []
+    buffers = {}
+    for (node, nr), g in zip(root_edges, root_grads):
+        b = buffers.get(node)
+        if b is None:
+            buffers[node] = b = [None] * node._n_outputs
+            root_nodes.append(node)
+        b[nr] = g if b[nr] is None else b[nr] + g
+    deps, seen = _discover(root_nodes)
+
+    targets = None
+    if captures is not None or only is not None:
+        targets = set(n for n, _ in (captures or {}))
+        if only is not None:
+            targets |= set(n for n, _ in only)
+        needed = _needed(seen, targets)
+    else:
+        needed = None
+    results = {} if captures is not None else None
+
+    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    executed = []
+    prev = grad_mode.enabled
+    grad_mode.enabled = diff
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node._n_outputs
+            if node._tensor_hooks is not None:
+                _apply_tensor_hooks(node, grads, diff)
+            if captures is not None:
+                for nr in range(len(grads)):
+                    slot = captures.get((node, nr))
+                    if slot is not None:
+                        results[slot] = grads[nr]
+            if only is not None:
+                for nr in range(len(grads)):
+                    if (node, nr) in only and node.__class__ is not AccumulateGrad and grads[nr] is not None:
+                        _retain_into(node, nr, grads[nr], diff)
+            if needed is not None and not needed.get(node, False):
+                outs = None
+            elif node.__class__ is AccumulateGrad:
+                if accumulate and grads[0] is not None and (only is None or (node, 0) in only):
+                    _accumulate(node, grads[0], diff)
+                outs = None
+            elif all(g is None for g in grads):
+                outs = None
+            else:
+                if node._pre_hooks_all is not None:
+                    for h in node._pre_hooks_all:
+                        r = h(tuple(_wrap_for_hook(g, diff) for g in grads))
+                        if r is not None:
+                            grads = [_unwrap_from_hook(g, diff) for g in r]
+                outs = node.run(F, grads[0] if node._n_outputs == 1 else grads, diff)
+                executed.append(node)
+                if _anomaly[0]:
+                    _check_anomaly(node, outs)
+                if node._post_hooks is not None:
+                    for h in node._post_hooks:
+                        r = h(tuple(_wrap_for_hook(g, diff) for g in outs),
+                              tuple(_wrap_for_hook(g, diff) for g in grads))
+                        if r is not None:
+                            outs = [_unwrap_from_hook(g, diff) for g in r]
+            nexts = node.next_functions
+            for i, (nxt, nr) in enumerate(nexts):
+                if nxt is None:
+                    continue
+                g = outs[i] if outs is not None else None
+                if g is not None:
+                    b = buffers.get(nxt)
+                    if b is None:
+                        buffers[nxt] = b = [None] * nxt._n_outputs
+                    b[nr] = g if b[nr] is None else b[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    ready.append(nxt)
+    finally:
+        grad_mode.enabled = prev
+        if not retain_graph:
+            for node in executed:
+                node.release()
+    return results
+
+
+def _retain_into(node, nr, g, diff):
+    """backward(inputs=[non_leaf]) accumulates into the non-leaf's .grad."""
+    for t in node.__dict__.get("_inputs_targets", {}).get(nr, ()):
+        Tensor = _tensor_cls()
+        gt = g if diff else Tensor._make(np.array(g, copy=True))
+        t._grad = gt if t._grad is None else t._grad + gt
+
+
+def _check_anomaly(node, outs):
+    for i, g in enumerate(outs):
+        if g is None:
+            continue
+        arr = g._data if hasattr(g, "_data") else np.asarray(g)
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            tb = node.__dict__.get("_metadata", {}).get("traceback_")
+            import warnings
+
+            if tb:
+                warnings.warn("Error detected in {}. Traceback of forward call that caused the error:\n{}".format(
+                    node.name(), "".join(tb)), RuntimeWarning, stacklevel=2)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``Tensor.backward`` / ``ember.autograd.backward``: accumulate gradients into leaves' ``.grad``."""
+    Tensor = _tensor_cls()
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    tensors = tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    grad_tensors = tuple(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"grad_tensors has {len(grad_tensors)} elements but tensors has {len(tensors)}")
+    if retain_graph is None:
+        retain_graph = create_graph
+    diff = bool(create_graph)
+    edges, grads = _root_grads(tensors, grad_tensors, diff, "backward")
+    only = None
+    if inputs is not None:
+        if isinstance(inputs, Tensor):
+            inputs = (inputs,)
+        inputs = tuple(inputs)
+        if not inputs:
+            raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+        only = set()
+        for t in inputs:
+            e = edge(t)
+            if e[0] is None:
+                raise RuntimeError("backward: One of the differentiated Tensors does not require grad")
+            only.add(e)
+            if e[0].__class__ is not AccumulateGrad:
+                e[0].__dict__.setdefault("_inputs_targets", {}).setdefault(e[1], []).append(t)
+    try:
+        _execute(edges, grads, diff, retain_graph, only=only)
+    finally:
+        if only is not None:
+            for n, _ in only:
+                n.__dict__.pop("_inputs_targets", None)
+
+
+def run_grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+             allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """``ember.autograd.grad``: gradients of ``outputs`` w.r.t. ``inputs``, without touching ``.grad``."""
+    Tensor = _tensor_cls()
+    if is_grads_batched:
+        raise NotImplementedError("autograd.grad: is_grads_batched=True is not supported by ember")
+    single_out = isinstance(outputs, Tensor)
+    outputs = (outputs,) if single_out else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    grad_outputs = tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad_outputs has {len(grad_outputs)} elements but outputs has {len(outputs)}")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    diff = bool(create_graph)
+    edges, grads = _root_grads(outputs, grad_outputs, diff, "grad")
+    captures = {}
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__} at position {i}")
+        e = edge(t)
+        if e[0] is None:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        captures.setdefault(e, i)
+    results = _execute(edges, grads, diff, retain_graph, captures=captures, accumulate=False)
+    out = []
+    for i, t in enumerate(inputs):
+        g = results.get(captures[edge(t)])
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t._data)
+                out.append(Tensor._make(g))
+                continue
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+            out.append(None)
+            continue
+        if not diff:
+            g = Tensor._make(np.array(g, dtype=t._data.dtype, copy=True))
+        else:
+            if g.shape != t.shape:
+                g = T.sum_to(g, t.shape)
+        out.append(g)
+    return tuple(out)

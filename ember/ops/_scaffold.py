@@ -1,0 +1,389 @@
+"""How an op is defined: its array kernel, its gradient rule, and the code that records it.
+
+``unary_op`` and ``binary_op`` turn an array kernel and a gradient rule into a public
+function (``ember.exp``, ``ember.mul``) that handles dtype promotion, 0-d results and
+graph recording. The rule is written below the decorator, in the op's own module, so
+forward and gradient sit side by side. Each op also lands in the two gradient
+namespaces: ``A.<name>`` is its kernel (arrays), ``T.<name>`` the public function
+(Tensors); see ``ember/autograd/node.py``.
+
+This is the hot path: every line here runs for every op, so it reads a little denser
+than the rest of ember.
+"""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd import grad_mode
+from ..autograd.node import A, T, Node, NO_EDGE, SavedOutput, grad_accumulator
+from ..tensor import Tensor
+
+_make = Tensor._make
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+SAVE_NONE, SAVE_INPUTS, SAVE_OUTPUT, SAVE_BOTH = 0, 1, 2, 3
+
+__all__ = ["unary_op", "binary_op", "register", "edge", "record", "wrap", "promote_pair",
+           "SAVE_NONE", "SAVE_INPUTS", "SAVE_OUTPUT", "SAVE_BOTH", "UnaryNode", "BinaryNode"]
+
+
+def register(name, kernel, tensor_fn):
+    """Enter an op in both gradient namespaces."""
+    setattr(A, name, kernel)
+    setattr(T, name, tensor_fn)
+
+
+def camel(name):
+    """``log_softmax`` -> ``LogSoftmax`` (PyTorch's node names: ``LogSoftmaxBackward0``)."""
+    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+
+
+def edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return (grad_accumulator(t), 0)
+
+
+def version(t):
+    vc = t._vc
+    return vc[0] if vc is not None else None
+
+
+def wrap(r):
+    """Tensor around a kernel's result (NumPy hands back scalars for 0-d results)."""
+    if r.__class__ is not _ndarray:
+        r = _asarray(r)
+    return _make(r)
+
+
+def record(node, inputs, outputs, saved=()):
+    """Wire ``node`` into the graph (the general, slower route used by ops of unusual arity).
+
+    ``inputs`` are Tensors or None; ``saved`` may hold Tensors, ``SavedOutput``s, arrays and
+    Python values. Marks ``outputs`` as produced by ``node``.
+    """
+    if grad_mode.inference:
+        _check_not_inference(inputs)
+    node.next_functions = tuple(
+        (edge(t) if t._requires_grad else NO_EDGE) if isinstance(t, Tensor) else NO_EDGE for t in inputs)
+    node.needs_input_grad = tuple(e[0] is not None for e in node.next_functions)
+    node.saved = saved = tuple(saved)
+    node.versions = tuple(version(s) if isinstance(s, Tensor) else None for s in saved)
+    if _anomaly[0]:
+        _trace(node)
+    for i, o in enumerate(outputs):
+        if o is None:
+            continue
+        o._requires_grad = True
+        o.grad_fn = node
+        if i:
+            o.__dict__["_output_nr"] = i
+    return node
+
+
+def save_output(t):
+    """A ``SavedOutput`` for an op's own result; gives the result a version counter to check."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return SavedOutput(t._data, vc)
+
+
+def needs_grad(*ts):
+    """True if grad mode is on and any of the tensors requires grad."""
+    if not grad_mode.enabled:
+        return False
+    for t in ts:
+        if isinstance(t, Tensor) and t._requires_grad:
+            return True
+    return False
+
+
+_anomaly = [False]
+
+
+def _trace(node):
+    import traceback
+
+    node.metadata["traceback_"] = traceback.format_stack()[:-3]
+
+
+def _check_not_inference(inputs):
+    pass
+
+
+# -- dtype promotion ------------------------------------------------------------------
+_PAIR_CACHE = {}
+
+
+def promote_pair(a, b):
+    """Cast two arrays to PyTorch's common dtype (0-d arrays rank below dimensioned ones)."""
+    key = (a.dtype, b.dtype, a.ndim == 0, b.ndim == 0)
+    target = _PAIR_CACHE.get(key)
+    if target is None:
+        da, db = _dt.FROM_NP[a.dtype], _dt.FROM_NP[b.dtype]
+        if key[2] == key[3]:
+            target = _dt.promote_types(da, db)
+        elif key[3]:  # b is 0-d
+            target = _dt._combine(da, db)
+        else:
+            target = _dt._combine(db, da)
+        target = _PAIR_CACHE[key] = target.np
+    if a.dtype != target:
+        a = a.astype(target)
+    if b.dtype != target:
+        b = b.astype(target)
+    return a, b
+
+
+def promote_scalar(d, s):
+    """Array ``d`` and Python scalar ``s`` in PyTorch's result dtype (the scalar never widens
+    a tensor of its own category)."""
+    if s.__class__ not in (int, float, bool):
+        if isinstance(s, np.generic):
+            s = s.item()
+        elif isinstance(s, _ndarray):  # a raw array where a scalar was expected
+            return promote_pair(d, s)
+        else:
+            raise TypeError(f"unsupported operand type: {type(s).__name__}")
+    kind = d.dtype.kind
+    if s.__class__ is float:
+        if kind != "f":
+            d = d.astype(_dt._default.np)
+    elif s.__class__ is int:
+        if kind == "b":
+            d = d.astype(np.int64)
+        elif kind in "iu":
+            info = np.iinfo(d.dtype)
+            if not info.min <= s <= info.max:  # PyTorch wraps around; NumPy 2 would raise
+                s = np.array(s).astype(d.dtype)[()]
+    return d, s
+
+
+# -- node classes ---------------------------------------------------------------------
+class UnaryNode(Node):
+    """One input, one output. ``backward(ctx, F, grad, *saved)`` returns the input's gradient."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (self.backward(F, grad, *self.unpack(diff)),)
+
+
+class BinaryNode(Node):
+    """Two broadcast inputs. The rule returns gradients in the output's shape; ``run`` sums
+    them back to each input's shape (the one unbroadcast helper, ``F.sum_to``) and casts
+    them to each input's dtype when promotion changed it."""
+
+    __slots__ = ("shapes", "casts")
+
+    def run(self, F, grad, diff):
+        ga, gb = self.backward(F, grad, *self.unpack(diff))
+        shapes = self.shapes
+        if shapes is not None:
+            if ga is not None and ga.shape != shapes[0]:
+                ga = F.sum_to(ga, shapes[0])
+            if gb is not None and gb.shape != shapes[1]:
+                gb = F.sum_to(gb, shapes[1])
+        casts = self.casts
+        if casts is not None:
+            if ga is not None and casts[0] is not None:
+                ga = F.cast(ga, casts[0])
+            if gb is not None and casts[1] is not None:
+                gb = F.cast(gb, casts[1])
+        return ga, gb
+
+
+def _write_out(out, res, name):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if (res._requires_grad or out._requires_grad) and grad_mode.enabled:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if out._data.shape != res._data.shape:
+        out._data = np.empty(res._data.shape, out._data.dtype)
+    np.copyto(out._data, res._data, casting="same_kind")
+    out._bump()
+    return out
+
+
+# -- decorators -----------------------------------------------------------------------
+def unary_op(kernel, save=SAVE_INPUTS, *, floating=True, name=None, node_name=None):
+    """Define an elementwise op from its array kernel and gradient rule.
+
+    ``floating``: integer and bool inputs are computed in the default float dtype (as
+    ``torch.exp(int_tensor)`` is); otherwise the input dtype is kept. ``save`` picks what
+    the rule receives after ``grad``: the input, the output, both, or nothing.
+    """
+
+    def deco(rule):
+        opname = name or rule.__name__
+        node_cls = type(node_name or camel(opname) + "Backward0", (UnaryNode,),
+                        {"__slots__": (), "backward": rule, "__doc__": rule.__doc__,
+                         "__module__": rule.__module__})
+        dt = _dt
+
+        def op(input, *, out=None):
+            try:
+                d = input._data
+            except AttributeError:
+                raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}") from None
+            if floating and d.dtype.kind != "f":
+                d = d.astype(dt._default.np)
+            r = kernel(d)
+            if r.__class__ is not _ndarray:
+                r = _asarray(r)
+            res = _make(r)
+            if input._requires_grad and grad_mode.enabled:
+                node = node_cls()
+                fn = input.grad_fn
+                node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+                node.needs_input_grad = (True,)
+                if save == SAVE_INPUTS:
+                    node.saved = (input,)
+                    vc = input._vc
+                    node.versions = (vc[0] if vc is not None else None,)
+                elif save == SAVE_OUTPUT:
+                    node.saved = (SavedOutput(r, _new_vc(res)),)
+                    node.versions = (None,)
+                elif save == SAVE_BOTH:
+                    vc = input._vc
+                    node.saved = (input, SavedOutput(r, _new_vc(res)))
+                    node.versions = (vc[0] if vc is not None else None, None)
+                else:
+                    node.saved = ()
+                    node.versions = ()
+                if _anomaly[0]:
+                    _trace(node)
+                res._requires_grad = True
+                res.grad_fn = node
+            if out is not None:
+                return _write_out(out, res, opname)
+            return res
+
+        op.__name__ = op.__qualname__ = opname
+        op.__doc__ = rule.__doc__
+        op.__module__ = rule.__module__
+        op.node_class = node_cls
+        register(opname, kernel, op)
+        return op
+
+    return deco
+
+
+def _new_vc(t):
+    vc = t._vc = [0]
+    return vc
+
+
+def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=None):
+    """Define a broadcasting binary op from its array kernel and gradient rule.
+
+    Either operand may be a Python scalar. ``floating``: integer results are computed in
+    the default float dtype (true division). The rule returns ``(grad_input, grad_other)``
+    in the output's shape; reduction to each input's shape is done for it.
+    """
+
+    def deco(rule):
+        opname = name or rule.__name__
+        node_cls = type(node_name or camel(opname) + "Backward0", (BinaryNode,),
+                        {"__slots__": (), "backward": rule, "__doc__": rule.__doc__,
+                         "__module__": rule.__module__})
+        dt = _dt
+
+        def op(input, other, *, out=None):
+            promoted = False
+            if isinstance(input, Tensor):
+                ad = input._data
+                ra = input._requires_grad
+                if isinstance(other, Tensor):
+                    bd = other._data
+                    rb = other._requires_grad
+                    if ad.dtype is not bd.dtype:
+                        ad, bd = promote_pair(ad, bd)
+                        promoted = True
+                else:
+                    rb = False
+                    c = other.__class__
+                    if (c is float and ad.dtype.kind == "f") or c is bool:
+                        bd = other
+                    else:
+                        ad, bd = promote_scalar(ad, other)
+                        promoted = ad.dtype is not input._data.dtype
+            elif isinstance(other, Tensor):
+                bd = other._data
+                rb = other._requires_grad
+                ra = False
+                c = input.__class__
+                if (c is float and bd.dtype.kind == "f") or c is bool:
+                    ad = input
+                else:
+                    bd, ad = promote_scalar(bd, input)
+                    promoted = bd.dtype is not other._data.dtype
+            else:
+                raise TypeError(f"{opname}(): expected at least one Tensor argument, got "
+                                f"{type(input).__name__} and {type(other).__name__}")
+            if floating:
+                k = ad.dtype.kind if ad.__class__ is _ndarray else bd.dtype.kind
+                if k != "f":
+                    f = dt._default.np
+                    if ad.__class__ is _ndarray:
+                        ad = ad.astype(f)
+                    if bd.__class__ is _ndarray:
+                        bd = bd.astype(f)
+                    promoted = True
+            r = kernel(ad, bd)
+            if r.__class__ is not _ndarray:
+                r = _asarray(r)
+            res = _make(r)
+            if (ra or rb) and grad_mode.enabled:
+                node = node_cls()
+                if ra:
+                    fn = input.grad_fn
+                    ea = (fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0)
+                    vc = input._vc
+                    va = vc[0] if vc is not None else None
+                else:
+                    ea, va = NO_EDGE, None
+                if rb:
+                    fn = other.grad_fn
+                    eb = (fn, other._output_nr) if fn is not None else (grad_accumulator(other), 0)
+                    vc = other._vc
+                    vb = vc[0] if vc is not None else None
+                else:
+                    eb, vb = NO_EDGE, None
+                node.next_functions = (ea, eb)
+                node.needs_input_grad = (ra, rb)
+                if save == SAVE_INPUTS:
+                    node.saved = (input, other)
+                    node.versions = (va, vb)
+                elif save == SAVE_NONE:
+                    node.saved = ()
+                    node.versions = ()
+                else:
+                    node.saved = (input, other, SavedOutput(r, _new_vc(res)))
+                    node.versions = (va, vb, None)
+                rshape = r.shape
+                sa = ad.shape if ad.__class__ is _ndarray else ()
+                sb = bd.shape if bd.__class__ is _ndarray else ()
+                node.shapes = None if (sa == rshape and sb == rshape) else (sa, sb)
+                # after promotion a rule may mix dtypes; each gradient is cast back to its input's
+                node.casts = ((input._data.dtype if ra else None, other._data.dtype if rb else None)
+                              if promoted else None)
+                if _anomaly[0]:
+                    _trace(node)
+                res._requires_grad = True
+                res.grad_fn = node
+            if out is not None:
+                return _write_out(out, res, opname)
+            return res
+
+        op.__name__ = op.__qualname__ = opname
+        op.__doc__ = rule.__doc__
+        op.__module__ = rule.__module__
+        op.node_class = node_cls
+        register(opname, kernel, op)
+        return op
+
+    return deco

@@ -1,0 +1,416 @@
+"""Shape and movement ops: views (reshape, transpose, expand, squeeze, ...) and copies.
+
+A *view* shares memory with its input, as in PyTorch: writing through one is seen in
+the other. ``make_view`` marks the result (its ``_base`` and a shared version counter,
+so that an in-place change to either is caught by autograd's saved-tensor check).
+"""
+import numpy as np
+
+from ..autograd import grad_mode
+from ..tensor import Tensor, Size, _wrap_dim
+from ._scaffold import Node, record, register, wrap
+
+__all__ = ["make_view", "shape_arg"]
+
+_make = Tensor._make
+
+
+def make_view(input, arr):
+    """A tensor on ``arr``, a NumPy view of ``input``'s data: same base, same version counter."""
+    res = _make(arr)
+    base = input._base
+    res.__dict__["_base"] = input if base is None else base
+    vc = input._vc
+    if vc is None:
+        vc = input._vc = [0]
+    res._vc = vc
+    return res
+
+
+def shape_arg(shape):
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` alike."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        if isinstance(shape[0], Tensor):
+            return tuple(int(s) for s in shape[0].tolist()) if shape[0].ndim else (int(shape[0]),)
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one ``-1`` and check that ``shape`` holds ``numel`` elements (PyTorch's errors)."""
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return shape
+
+
+# -- reshape / view ------------------------------------------------------------------------------
+class ViewBackward0(Node):
+    """view / reshape: the gradient is reshaped back to the input's shape."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (F.reshape(grad, self.in_shape),)
+
+
+class UnsafeViewBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def view(input, *shape):
+    """The same memory seen with a new shape. RuntimeError if the layout cannot be viewed so
+    (use ``reshape``, which copies when it must). ``view(dtype)`` is not supported."""
+    from ..dtypes import dtype as _dtype
+
+    if len(shape) == 1 and isinstance(shape[0], _dtype):
+        raise NotImplementedError("Tensor.view(dtype) (reinterpreting bits) is not supported by ember")
+    d = input._data
+    shape = _infer_shape(shape_arg(shape), d.size)
+    try:
+        r = np.reshape(d, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one dimension "
+            "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    res = make_view(input, r)
+    if input._requires_grad and grad_mode.enabled:
+        node = ViewBackward0()
+        node.in_shape = d.shape
+        record(node, (input,), (res,))
+    return res
+
+
+def reshape(input, *shape):
+    """``input`` with a new shape: a view when the memory layout allows, else a copy."""
+    d = input._data
+    shape = _infer_shape(shape_arg(shape), d.size)
+    try:
+        r = np.reshape(d, shape, copy=False)
+        res = make_view(input, r)
+        node_cls = ViewBackward0
+    except ValueError:
+        res = _make(np.reshape(d, shape))
+        node_cls = UnsafeViewBackward0
+    if input._requires_grad and grad_mode.enabled:
+        node = node_cls()
+        node.in_shape = d.shape
+        record(node, (input,), (res,))
+    return res
+
+
+def _areshape(x, shape):
+    return np.reshape(x, shape)
+
+
+register("reshape", _areshape, lambda x, shape: reshape(x, shape))
+
+
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, (1,))
+    s = _wrap_dim(start_dim, nd)
+    e = _wrap_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input._data.shape
+    if s == e:
+        return input
+    n = 1
+    for k in shape[s:e + 1]:
+        n *= k
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+
+
+def ravel(input):
+    return reshape(input, (-1,))
+
+
+def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = 1
+        for s in sizes:
+            if s != -1:
+                known *= s
+        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
+    n = 1
+    for s in sizes:
+        n *= s
+    if n != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:]) if input.is_contiguous() else reshape(input, shape[:d] + sizes + shape[d + 1:])
+
+
+# -- expand --------------------------------------------------------------------------------------------
+class ExpandBackward0(Node):
+    """expand: the gradient is summed over the broadcast dims (``sum_to``)."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (F.sum_to(grad, self.in_shape),)
+
+
+def expand(input, *sizes):
+    """A view of ``input`` with size-1 dims repeated (no copy); -1 keeps a dim's size."""
+    d = input._data
+    sizes = shape_arg(sizes)
+    if len(sizes) < d.ndim:
+        raise RuntimeError(
+            f"expand({input.type()}{{{list(d.shape)}}}, size=[{', '.join(map(str, sizes))}]): the number of sizes "
+            f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({d.ndim})")
+    lead = len(sizes) - d.ndim
+    target = []
+    for i, s in enumerate(sizes):
+        if i >= lead:
+            have = d.shape[i - lead]
+            if s == -1:
+                s = have
+            elif have != 1 and have != s:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size ({have}) at non-singleton "
+                    f"dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor sizes: [{', '.join(map(str, d.shape))}]")
+        elif s == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}")
+        target.append(s)
+    target = tuple(target)
+    if target == d.shape:
+        r = d.view()
+    else:
+        r = np.broadcast_to(d, target)
+    res = make_view(input, r)
+    if input._requires_grad and grad_mode.enabled:
+        node = ExpandBackward0()
+        node.in_shape = d.shape
+        record(node, (input,), (res,))
+    return res
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def _aexpand(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+register("expand", _aexpand, lambda x, shape: expand(x, shape))
+
+
+# -- permutations -----------------------------------------------------------------------------------------
+class PermuteBackward0(Node):
+    """permute: the gradient is permuted back by the inverse permutation."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (F.permute(grad, self.inverse),)
+
+
+class TransposeBackward0(Node):
+    """transpose(d0, d1): the gradient is transposed back."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (F.transpose(grad, self.d0, self.d1),)
+
+
+def permute(input, *dims):
+    """A view with the dims reordered."""
+    d = input._data
+    dims = shape_arg(dims)
+    if len(dims) != d.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {d.ndim} is not equal to len(dims) = {len(dims)}"
+            .replace("permute(sparse_coo)", "permute"))
+    dims = tuple(_wrap_dim(k, d.ndim) for k in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    res = make_view(input, d.transpose(dims))
+    if input._requires_grad and grad_mode.enabled:
+        node = PermuteBackward0()
+        node.inverse = tuple(np.argsort(dims).tolist())
+        record(node, (input,), (res,))
+    return res
+
+
+def _apermute(x, dims):
+    return x.transpose(dims)
+
+
+register("permute", _apermute, lambda x, dims: permute(x, dims))
+
+
+def transpose(input, dim0, dim1):
+    """A view with dims ``dim0`` and ``dim1`` swapped."""
+    d = input._data
+    nd = d.ndim
+    a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
+    if nd < 2:
+        return make_view(input, d.view()) if not (input._requires_grad and grad_mode.enabled) else _alias(input)
+    res = make_view(input, np.swapaxes(d, a, b))
+    if input._requires_grad and grad_mode.enabled:
+        node = TransposeBackward0()
+        node.d0, node.d1 = a, b
+        record(node, (input,), (res,))
+    return res
+
+
+swapaxes = swapdims = transpose
+
+
+def _atranspose(x, d0, d1):
+    return np.swapaxes(x, d0, d1) if x.ndim >= 2 else x
+
+
+register("transpose", _atranspose, transpose)
+
+
+class AliasBackward0(Node):
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (grad,)
+
+
+def _alias(input):
+    res = make_view(input, input._data.view())
+    record(AliasBackward0(), (input,), (res,))
+    return res
+
+
+def t(input):
+    """Transpose of a tensor of at most 2 dims."""
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return transpose(input, 0, 1) if input._data.ndim == 2 else transpose(input, 0, 0)
+
+
+def _T(self):
+    nd = self._data.ndim
+    return permute(self, tuple(range(nd - 1, -1, -1))) if nd > 2 else t(self)
+
+
+def _mT(self):
+    if self._data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [_wrap_dim(s, nd) for s in src]
+    dst = [_wrap_dim(s, nd) for s in dst]
+    order = [n for n in range(nd) if n not in src]
+    for dest, s in sorted(zip(dst, src)):
+        order.insert(dest, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+# -- squeeze / unsqueeze --------------------------------------------------------------------------------
+class SqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+class UnsqueezeBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def unsqueeze(input, dim):
+    """A view with a size-1 dim inserted at ``dim``."""
+    d = input._data
+    nd = d.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
+    if dim < 0:
+        dim += nd
+    res = make_view(input, np.expand_dims(d, dim))
+    if input._requires_grad and grad_mode.enabled:
+        node = UnsqueezeBackward0()
+        node.in_shape = d.shape
+        record(node, (input,), (res,))
+    return res
+
+
+def squeeze(input, dim=None):
+    """A view without size-1 dims (all of them, or those in ``dim``)."""
+    d = input._data
+    if dim is None:
+        axes = tuple(i for i, s in enumerate(d.shape) if s == 1)
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        axes = tuple(sorted(set(_wrap_dim(k, d.ndim) for k in dims))) if d.ndim else ()
+        axes = tuple(a for a in axes if d.shape[a] == 1)
+    res = make_view(input, np.squeeze(d, axes) if axes else d.view())
+    if input._requires_grad and grad_mode.enabled:
+        node = SqueezeBackward0()
+        node.in_shape = d.shape
+        record(node, (input,), (res,))
+    return res
+
+
+# -- copies ------------------------------------------------------------------------------------------------
+class CloneBackward0(Node):
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (grad,)
+
+
+def clone(input, *, memory_format=None):
+    """A copy with its own memory; differentiable (the gradient passes through)."""
+    res = _make(input._data.copy())
+    if input._requires_grad and grad_mode.enabled:
+        record(CloneBackward0(), (input,), (res,))
+    return res
+
+
+def contiguous(input, memory_format=None):
+    """``input`` itself if already C-contiguous, else a contiguous copy."""
+    if input._data.flags.c_contiguous:
+        return input
+    return clone(input)
+
+
+METHODS = ["view", "reshape", "view_as", "reshape_as", "flatten", "ravel", "unflatten", "expand", "expand_as",
+           "broadcast_to", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
+           "unsqueeze", "squeeze", "clone", "contiguous"]
+DUNDERS = {"T": property(_T), "mT": property(_mT), "mH": property(_mT), "H": property(_T)}
