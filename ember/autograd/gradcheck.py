@@ -29,30 +29,33 @@ def _outputs(fn, inputs):
     return tuple(o for o in outs if isinstance(o, Tensor) and o.dtype.is_floating_point)
 
 
-def _numerical_jacobian(fn, inputs, diff_idx, eps):
-    from .grad_mode import no_grad
+def _flat_outputs(fn, inputs):
+    outs = _outputs(fn, inputs)
+    if not outs:
+        return np.zeros(0)
+    return np.concatenate([o._data.reshape(-1).astype(np.float64) for o in outs])
 
+
+def _numerical_jacobian(fn, inputs, diff_idx, eps):
+    """Central differences, one input element at a time.
+
+    NOTE: grad mode stays on: gradgradcheck's function itself calls autograd.grad.
+    """
+    n_out = _flat_outputs(fn, inputs).size
     jac = []
-    with no_grad():
-        base = _outputs(fn, inputs)
-        n_out = sum(o.numel() for o in base)
-        for i in diff_idx:
-            x = inputs[i]
-            flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
-            J = np.zeros((x.numel(), n_out))
-            for k in range(x.numel()):
-                idx = np.unravel_index(k, x._data.shape) if x._data.ndim else ()
-                orig = x._data[idx].copy()
-                x._data[idx] = orig + eps
-                plus = np.concatenate([o._data.reshape(-1).astype(np.float64) for o in _outputs(fn, inputs)]) \
-                    if n_out else np.zeros(0)
-                x._data[idx] = orig - eps
-                minus = np.concatenate([o._data.reshape(-1).astype(np.float64) for o in _outputs(fn, inputs)]) \
-                    if n_out else np.zeros(0)
-                x._data[idx] = orig
-                J[k] = (plus - minus) / (2 * eps)
-            del flat
-            jac.append(J)
+    for i in diff_idx:
+        x = inputs[i]
+        J = np.zeros((x.numel(), n_out))
+        for k in range(x.numel()):
+            idx = np.unravel_index(k, x._data.shape) if x._data.ndim else ()
+            orig = x._data[idx].copy()
+            x._data[idx] = orig + eps
+            plus = _flat_outputs(fn, inputs)
+            x._data[idx] = orig - eps
+            minus = _flat_outputs(fn, inputs)
+            x._data[idx] = orig
+            J[k] = (plus - minus) / (2 * eps)
+        jac.append(J)
     return jac
 
 

@@ -225,7 +225,8 @@ def _pow_tt(ctx, F, grad, base, exponent, out):
     n = ctx.needs_input_grad
     gb = grad * exponent * F.pow(base, exponent - 1) if n[0] else None
     if n[1]:
-        ge = F.where((base == 0) & (exponent >= 0), F.zeros_like(out), grad * out * F.log(base))
+        log_base = F.log(base) if isinstance(base, (np.ndarray, Tensor)) else math.log(base)
+        ge = F.where((base == 0) & (exponent >= 0), F.zeros_like(out), grad * out * log_base)
     else:
         ge = None
     return gb, ge
