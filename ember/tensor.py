@@ -239,7 +239,7 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = requires_grad
         return self
 
@@ -316,6 +316,7 @@ class Tensor:
         hooks = fn.__dict__.get("_tensor_hooks")
         if hooks is None:
             hooks = fn.__dict__["_tensor_hooks"] = {}
+            fn._hooked = True
         return hooks.setdefault(self._output_nr, [])
 
     def register_hook(self, hook):
@@ -344,9 +345,8 @@ class Tensor:
 
         ``gradient`` is required unless the tensor has one element.
         """
-        from .autograd.engine import run_backward
-
-        run_backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs)
+        _engine.run_backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                             inputs)
 
     def _share_vc(self):
         """The version counter, created on first need so that views can share it."""
@@ -362,6 +362,7 @@ class Tensor:
             self._vc = [1]
         else:
             vc[0] += 1
+        _EPOCH[0] += 1
 
     # -- conversion to Python and NumPy -------------------------------------------
     def item(self):
@@ -555,6 +556,8 @@ def _wrap_dim(dim, ndim, op="dim"):
 
 
 _node.Tensor = Tensor
+_EPOCH = _node.EPOCH
+from .autograd import engine as _engine  # noqa: E402  (the engine needs Tensor defined first)
 
 
 def _install_methods():

@@ -17,8 +17,11 @@ _anomaly = [False, True]  # [enabled, check_nan]
 
 
 def _tensor_cls():
-    from ..tensor import Tensor
+    Tensor = _Tensor[0]
+    if Tensor is None:
+        from ..tensor import Tensor
 
+        _Tensor[0] = Tensor
     return Tensor
 
 
@@ -35,9 +38,12 @@ def _root_grads(outputs, grad_outputs, diff, what):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not out.dtype.is_floating_point:
+            dt = out._data.dtype
+            if dt.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = np.ones_like(out._data)
+            g = np.array(1, dt)
+            if out._data.ndim:
+                g = g.reshape(out._data.shape)
             if diff:
                 g = Tensor._make(g)
         else:
@@ -63,26 +69,25 @@ def _root_grads(outputs, grad_outputs, diff, what):
 
 
 def _discover(root_nodes):
-    """Dependency count of every node reachable from the roots."""
+    """Dependency count of every node reachable from the roots (its number of incoming edges)."""
     deps = {}
-    seen = set()
     stack = list(root_nodes)
-    for n in root_nodes:
-        seen.add(n)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
                 stack.append(nxt)
-    return deps, seen
+    return deps
 
 
 def _needed(seen, targets):
     """Nodes from which some target is reachable; the others need not run."""
+    # (``seen``: every node of the graph)
     memo = {}
     for start in seen:
         if start in memo:
@@ -161,12 +166,12 @@ class _RetainGrad:
 def _accumulate(acc, g, diff):
     """Add ``g`` into the leaf's ``.grad`` (the AccumulateGrad node's job)."""
     var = acc.variable
-    Tensor = _tensor_cls()
+    if var._hooks is not None:
+        for fn in var._hooks:
+            res = fn(_wrap_for_hook(g, diff))
+            if res is not None:
+                g = _unwrap_from_hook(res, diff)
     data = var._data
-    for fn in var._hooks or ():
-        res = fn(_wrap_for_hook(g, diff))
-        if res is not None:
-            g = _unwrap_from_hook(res, diff)
     if diff:
         if g.shape != var.shape:
             g = T.sum_to(g, var.shape)
@@ -179,51 +184,53 @@ def _accumulate(acc, g, diff):
         old = var._grad
         if old is None:
             # NOTE: always copy: a rule may hand the same array to several inputs
-            var._grad = Tensor._make(np.array(g, dtype=data.dtype, copy=True))
+            var._grad = _Tensor[0]._make(np.array(g, dtype=data.dtype, copy=True))
         elif old._requires_grad:
-            var._grad = Tensor._make(old._data + g)
+            var._grad = _Tensor[0]._make(old._data + g)
         else:
             od = old._data
             np.add(od, g, out=od, casting="unsafe")
-    for fn in var._post_acc_hooks or ():
-        fn(var)
+    if var._post_acc_hooks is not None:
+        for fn in var._post_acc_hooks:
+            fn(var)
 
 
-def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumulate=True,
-             only=None):
-    """Run the graph. ``captures`` maps (node, nr) -> slot for autograd.grad; ``only`` limits
-    accumulation to the given AccumulateGrad nodes / (node, nr) of non-leaf inputs."""
-    F = A if not diff else T
-    root_nodes = []
+_Tensor = [None]  # filled on first use (ember.tensor imports this module's package)
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    b = buffers.get(node)
+    if b is None:
+        buffers[node] = b = [None] * node._n_outputs
+    b[nr] = g if b[nr] is None else b[nr] + g
+
+
+def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumulate=True, only=None):
+    """Run the graph from the roots. ``captures`` maps (node, nr) -> slot for autograd.grad;
+    ``only`` limits accumulation to the given AccumulateGrad nodes / (node, nr) of non-leaf inputs."""
     buffers = {}
     for (node, nr), g in zip(root_edges, root_grads):
-        b = buffers.get(node)
-        if b is None:
-            buffers[node] = b = [None] * node._n_outputs
-            root_nodes.append(node)
-        b[nr] = g if b[nr] is None else b[nr] + g
-    deps, seen = _discover(root_nodes)
+        _add_to_buffer(buffers, node, nr, g)
+    root_nodes = list(buffers)
+    deps = _discover(root_nodes)
+    if captures is None and only is None and not diff and not _anomaly[0]:
+        _run_fast(root_nodes, deps, buffers, not retain_graph)
+        return None
 
-    targets = None
-    if captures is not None or only is not None:
-        targets = set(n for n, _ in (captures or {}))
-        if only is not None:
-            targets |= set(n for n, _ in only)
-        needed = _needed(seen, targets)
-    else:
-        needed = None
+    F = T if diff else A
+    targets = set(n for n, _ in (captures or {}))
+    if only is not None:
+        targets |= set(n for n, _ in only)
+    needed = _needed(set(deps) | set(root_nodes), targets) if (captures is not None or only is not None) else None
     results = {} if captures is not None else None
-
-    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    ready = [n for n in root_nodes if n not in deps]
     executed = []
     prev = grad_mode.enabled
     grad_mode.enabled = diff
     try:
         while ready:
             node = ready.pop()
-            grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * node._n_outputs
+            grads = buffers.pop(node, None) or [None] * node._n_outputs
             if node._tensor_hooks is not None:
                 _apply_tensor_hooks(node, grads, diff)
             if captures is not None:
@@ -235,40 +242,21 @@ def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumula
                 for nr in range(len(grads)):
                     if (node, nr) in only and node.__class__ is not AccumulateGrad and grads[nr] is not None:
                         _retain_into(node, nr, grads[nr], diff)
+            outs = None
             if needed is not None and not needed.get(node, False):
-                outs = None
+                pass
             elif node.__class__ is AccumulateGrad:
                 if accumulate and grads[0] is not None and (only is None or (node, 0) in only):
                     _accumulate(node, grads[0], diff)
-                outs = None
-            elif all(g is None for g in grads):
-                outs = None
-            else:
-                if node._pre_hooks_all is not None:
-                    for h in node._pre_hooks_all:
-                        r = h(tuple(_wrap_for_hook(g, diff) for g in grads))
-                        if r is not None:
-                            grads = [_unwrap_from_hook(g, diff) for g in r]
-                outs = node.run(F, grads[0] if node._n_outputs == 1 else grads, diff)
+            elif any(g is not None for g in grads):
+                outs = _run_node(node, grads, F, diff)
                 executed.append(node)
-                if _anomaly[0]:
-                    _check_anomaly(node, outs)
-                if node._post_hooks is not None:
-                    for h in node._post_hooks:
-                        r = h(tuple(_wrap_for_hook(g, diff) for g in outs),
-                              tuple(_wrap_for_hook(g, diff) for g in grads))
-                        if r is not None:
-                            outs = [_unwrap_from_hook(g, diff) for g in r]
-            nexts = node.next_functions
-            for i, (nxt, nr) in enumerate(nexts):
+            for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
                 g = outs[i] if outs is not None else None
                 if g is not None:
-                    b = buffers.get(nxt)
-                    if b is None:
-                        buffers[nxt] = b = [None] * nxt._n_outputs
-                    b[nr] = g if b[nr] is None else b[nr] + g
+                    _add_to_buffer(buffers, nxt, nr, g)
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
@@ -279,6 +267,82 @@ def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumula
             for node in executed:
                 node.release()
     return results
+
+
+def _run_node(node, grads, F, diff):
+    """One node's rule, with its pre- and post-hooks and the anomaly check."""
+    if node._pre_hooks_all is not None:
+        for h in node._pre_hooks_all:
+            r = h(tuple(_wrap_for_hook(g, diff) for g in grads))
+            if r is not None:
+                grads = [_unwrap_from_hook(g, diff) for g in r]
+    outs = node.run(F, grads[0] if node._n_outputs == 1 else grads, diff)
+    if _anomaly[0]:
+        _check_anomaly(node, outs)
+    if node._post_hooks is not None:
+        for h in node._post_hooks:
+            r = h(tuple(_wrap_for_hook(g, diff) for g in outs), tuple(_wrap_for_hook(g, diff) for g in grads))
+            if r is not None:
+                outs = [_unwrap_from_hook(g, diff) for g in r]
+    return outs
+
+
+def _run_fast(root_nodes, deps, buffers, release):
+    """The common case, ``loss.backward()``: arrays only, no captures, no anomaly mode.
+
+    NOTE: this loop runs once per node of every backward pass, so it is kept free of what
+    the general loop handles (captures, ``inputs=``, create_graph), keeps the gradient of a
+    single-output node in ``buffers`` directly (no list), and frees each node's saved
+    values as soon as its rule has run.
+    """
+    for n in root_nodes:
+        if n._n_outputs == 1:
+            buffers[n] = buffers[n][0]
+    ready = [n for n in root_nodes if n not in deps]
+    pop = buffers.pop
+    get = buffers.get
+    while ready:
+        node = ready.pop()
+        grad = pop(node, None)
+        if node.__class__ is AccumulateGrad:
+            if grad is not None:
+                _accumulate(node, grad, False)
+            continue
+        if grad is None:
+            outs = None
+        elif node._hooked or node._n_outputs != 1:
+            grads = [grad] if node._n_outputs == 1 else grad
+            if node._tensor_hooks is not None:
+                _apply_tensor_hooks(node, grads, False)
+            outs = _run_node(node, grads, A, False)
+        else:
+            outs = node.run(A, grad, False)
+        if release and node.saved:
+            node.release()
+        if outs is None:
+            for nxt, _ in node.next_functions:
+                if nxt is not None:
+                    d = deps[nxt] - 1
+                    deps[nxt] = d
+                    if d == 0:
+                        ready.append(nxt)
+            continue
+        for (nxt, nr), g in zip(node.next_functions, outs):
+            if nxt is None:
+                continue
+            if g is not None:
+                if nxt._n_outputs == 1:
+                    old = get(nxt)
+                    buffers[nxt] = g if old is None else old + g
+                else:
+                    b = get(nxt)
+                    if b is None:
+                        b = buffers[nxt] = [None] * nxt._n_outputs
+                    b[nr] = g if b[nr] is None else b[nr] + g
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d == 0:
+                ready.append(nxt)
 
 
 def _retain_into(node, nr, g, diff):
@@ -385,7 +449,7 @@ def run_grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph
                 continue
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
             out.append(None)

@@ -231,8 +231,8 @@ class Function(metaclass=_FunctionMeta):
             node.next_functions = tuple(
                 ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (grad_accumulator(a), 0))
                 if isinstance(a, Tensor) and a._requires_grad else NO_EDGE for a in args)
-            node.saved = ()
-            node.versions = ()
+            node.saved = node.arrays = node.versions = ()
+            node.epoch = 0
             node._in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
             node._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), np.float32)
                               for o in new_outs]

@@ -27,6 +27,11 @@ from . import grad_mode
 
 Tensor = None  # set by ember.tensor once the class exists (this module is imported first)
 
+#: Counts in-place changes to any tensor. A node remembers the count when it is made; if
+#: nothing was changed in place since then, its saved tensors cannot have been modified and
+#: backward skips the per-tensor version checks (the common case in a training step).
+EPOCH = [0]
+
 __all__ = ["Node", "AccumulateGrad", "A", "T", "SavedOutput"]
 
 
@@ -68,16 +73,19 @@ class Node:
 
     ``next_functions`` holds, for each differentiable input, ``(node, output_nr)`` of where
     its gradient goes (``(None, 0)`` for inputs that need none); ``saved`` what the rule
-    needs; ``versions`` the version of each saved tensor at save time.
+    needs, with ``arrays`` the same values as raw arrays for the fast mode; ``versions`` the
+    version of each saved tensor at save time and ``epoch`` the value of ``EPOCH`` then.
     Subclasses define ``backward(self, F, grad, *saved)`` returning one gradient per input.
     """
 
-    __slots__ = ("next_functions", "saved", "versions", "needs_input_grad", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "saved", "arrays", "versions", "epoch", "needs_input_grad", "__weakref__",
+                 "__dict__")
 
     _n_outputs = 1          # multi-output nodes (split, unbind, custom Functions) override
     _tensor_hooks = None    # {output_nr: [hook, ...]} from Tensor.register_hook / retain_grad
     _pre_hooks_all = None   # Node.register_prehook
     _post_hooks = None      # Node.register_hook
+    _hooked = False         # True once any hook above is registered (one check in the fast engine loop)
 
     def name(self):
         return type(self).__name__
@@ -93,6 +101,10 @@ class Node:
     # -- saved values ------------------------------------------------------------
     def unpack(self, diff):
         """The saved values as this mode needs them: arrays (fast) or Tensors (diff)."""
+        if not diff and self.epoch == EPOCH[0]:
+            arrays = self.arrays
+            if arrays is not None:
+                return arrays
         saved = self.saved
         if saved is None:
             raise RuntimeError(_FREED_MSG)
@@ -102,7 +114,7 @@ class Node:
             if isinstance(s, Tensor):
                 vc = s._vc
                 if vc is not None and vc[0] != (versions[i] or 0):
-                    self._version_error(s._data, versions[i] or 0, vc[0], i)
+                    self._version_error(s._data, versions[i] or 0, vc[0], i, tensor=s)
                 out.append(s if diff else s._data)
             elif s.__class__ is SavedOutput:
                 if s.vc[0]:
@@ -119,7 +131,9 @@ class Node:
                 out.append(s)
         return out
 
-    def _version_error(self, data, expected, got, i, output=False):
+    def _version_error(self, data, expected, got, i, output=False, tensor=None):
+        import re
+
         from ..dtypes import FROM_NP
 
         dt = FROM_NP.get(data.dtype)
@@ -127,19 +141,27 @@ class Node:
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                 "bool": "Bool"}.get(dt.name if dt else "", "Float")
         shape = ", ".join(str(n) for n in data.shape)
-        who = f"which is output 0 of {self.name()}" if output else f"which is saved by {self.name()}"
+        # PyTorch names the tensor's producer ("output 0 of Mul"); nothing for a leaf
+        producer = self if output else (tensor.grad_fn if tensor is not None else None)
+        nr = 0 if output or tensor is None else tensor._output_nr
+        who = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', producer.name())}," if producer else ""
+        from .engine import _anomaly
+
+        hint = ("the backtrace further above shows the operation that failed to compute its gradient. The "
+                "variable in question was changed in there or anywhere later. Good luck!" if _anomaly[0] else
+                "enable anomaly detection to find the operation that failed to compute its gradient, with "
+                "torch.autograd.set_detect_anomaly(True, check_nan=False).")
         raise RuntimeError(
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [torch.{kind}Tensor [{shape}]], {who}, is at version {got}; "
-            f"expected version {expected} instead. Hint: the backtrace further above can point "
-            "to the operation that failed to compute its gradient, with "
-            "torch.autograd.set_detect_anomaly(True)."
+            f"inplace operation: [torch.{kind}Tensor [{shape}]]{who} is at version {got}; "
+            f"expected version {expected} instead. Hint: {hint}"
         )
 
     def release(self):
         """Free what was saved (after a backward without ``retain_graph``)."""
         if self.saved:
             self.saved = None
+            self.arrays = None
 
     # -- running -----------------------------------------------------------------
     def run(self, F, grad, diff):
@@ -153,12 +175,14 @@ class Node:
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node's rule; may return new grad_inputs."""
         hooks = self.__dict__.setdefault("_post_hooks", [])
+        self._hooked = True
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node's rule; may return new grad_outputs."""
         hooks = self.__dict__.setdefault("_pre_hooks_all", [])
+        self._hooked = True
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
 
@@ -186,8 +210,8 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self.variable = variable
         self.next_functions = ()
-        self.saved = ()
-        self.versions = ()
+        self.saved = self.arrays = self.versions = ()
+        self.epoch = 0
         self.needs_input_grad = ()
 
 
@@ -212,21 +236,3 @@ def edge(t):
 
 
 NO_EDGE = (None, 0)
-
-
-def record(node, inputs, outputs, saved=(), save_outputs=False):
-    """Wire ``node`` into the graph: edges to its inputs, saved values, and outputs' grad_fn.
-
-    Most ops use faster inlined versions of this; it is the readable reference and the
-    route for ops with unusual shapes of inputs and outputs.
-    """
-    node.next_functions = tuple(edge(t) if t is not None else NO_EDGE for t in inputs)
-    node.needs_input_grad = tuple(e[0] is not None for e in node.next_functions)
-    node.saved = tuple(saved)
-    node.versions = tuple((s._vc and s._vc[0]) if hasattr(s, "_vc") else None for s in node.saved)
-    for i, o in enumerate(outputs):
-        o._requires_grad = True
-        o.grad_fn = node
-        if i:
-            o._output_nr = i
-    return node

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode
-from ..autograd.node import A, T, Node, NO_EDGE, SavedOutput, grad_accumulator
+from ..autograd.node import A, T, EPOCH, Node, NO_EDGE, SavedOutput, grad_accumulator
 from ..tensor import Tensor
 
 _make = Tensor._make
@@ -69,7 +69,10 @@ def record(node, inputs, outputs, saved=()):
         (edge(t) if t._requires_grad else NO_EDGE) if isinstance(t, Tensor) else NO_EDGE for t in inputs)
     node.needs_input_grad = tuple(e[0] is not None for e in node.next_functions)
     node.saved = saved = tuple(saved)
+    node.arrays = tuple(s._data if isinstance(s, Tensor) else s.data if s.__class__ is SavedOutput else s
+                        for s in saved)
     node.versions = tuple(version(s) if isinstance(s, Tensor) else None for s in saved)
+    node.epoch = EPOCH[0]
     if _anomaly[0]:
         _trace(node)
     for i, o in enumerate(outputs):
@@ -111,6 +114,19 @@ def _trace(node):
 
 def _check_not_inference(inputs):
     pass
+
+
+def broadcast_error(sa, sb, exc=None):
+    """PyTorch's RuntimeError for shapes ``sa``, ``sb`` that do not broadcast (``exc`` if they do).
+    Dimensions are compared from the right; the first mismatch is reported."""
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        a = sa[-i] if i <= len(sa) else 1
+        b = sb[-i] if i <= len(sb) else 1
+        if a != b and a != 1 and b != 1:
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) "
+                                f"at non-singleton dimension {n - i}")
+    return exc
 
 
 # -- dtype promotion ------------------------------------------------------------------
@@ -242,18 +258,21 @@ def unary_op(kernel, save=SAVE_INPUTS, *, floating=True, name=None, node_name=No
                 node.needs_input_grad = (True,)
                 if save == SAVE_INPUTS:
                     node.saved = (input,)
+                    node.arrays = (d,)
                     vc = input._vc
                     node.versions = (vc[0] if vc is not None else None,)
                 elif save == SAVE_OUTPUT:
                     node.saved = (SavedOutput(r, _new_vc(res)),)
+                    node.arrays = (r,)
                     node.versions = (None,)
                 elif save == SAVE_BOTH:
                     vc = input._vc
                     node.saved = (input, SavedOutput(r, _new_vc(res)))
+                    node.arrays = (d, r)
                     node.versions = (vc[0] if vc is not None else None, None)
                 else:
-                    node.saved = ()
-                    node.versions = ()
+                    node.saved = node.arrays = node.versions = ()
+                node.epoch = EPOCH[0]
                 if _anomaly[0]:
                     _trace(node)
                 res._requires_grad = True
@@ -333,7 +352,10 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                     if bd.__class__ is _ndarray:
                         bd = bd.astype(f)
                     promoted = True
-            r = kernel(ad, bd)
+            try:
+                r = kernel(ad, bd)
+            except ValueError as e:  # NOTE: only the error path pays for the shape check
+                raise broadcast_error(np.shape(ad), np.shape(bd), e) from None
             if r.__class__ is not _ndarray:
                 r = _asarray(r)
             res = _make(r)
@@ -357,13 +379,15 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 node.needs_input_grad = (ra, rb)
                 if save == SAVE_INPUTS:
                     node.saved = (input, other)
+                    node.arrays = (ad, bd)
                     node.versions = (va, vb)
                 elif save == SAVE_NONE:
-                    node.saved = ()
-                    node.versions = ()
+                    node.saved = node.arrays = node.versions = ()
                 else:
                     node.saved = (input, other, SavedOutput(r, _new_vc(res)))
+                    node.arrays = (ad, bd, r)
                     node.versions = (va, vb, None)
+                node.epoch = EPOCH[0]
                 rshape = r.shape
                 sa = ad.shape if ad.__class__ is _ndarray else ()
                 sb = bd.shape if bd.__class__ is _ndarray else ()

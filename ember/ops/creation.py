@@ -25,6 +25,8 @@ def _finish(data, requires_grad, device):
     as_device(device)
     t = _make(data)
     if requires_grad:
+        if data.dtype.kind != "f":  # factories word it differently from requires_grad_()
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 

@@ -1076,7 +1076,7 @@ def _inplace_binary(ufunc, op):
             if o.dtype.kind != d.dtype.kind and not _dt.can_cast(_dt.FROM_NP[o.dtype], _dt.FROM_NP[d.dtype]):
                 raise RuntimeError(f"result type {_TYPE_NAMES[_dt.FROM_NP[o.dtype].name]} can't be cast to the "
                                    f"desired output type {_TYPE_NAMES[_dt.FROM_NP[d.dtype].name]}")
-            if o.shape != d.shape and np.broadcast_shapes(o.shape, d.shape) != d.shape:
+            if o.shape != d.shape and (not _bcastable(o.shape, d.shape) or np.broadcast_shapes(o.shape, d.shape) != d.shape):
                 return apply_inplace(self, op, other)  # raises PyTorch's shape error
         elif o.__class__ is float and d.dtype.kind != "f":
             raise RuntimeError(f"result type Float can't be cast to the desired output type "
@@ -1089,11 +1089,7 @@ def _inplace_binary(ufunc, op):
             raise RuntimeError(f"result type Float can't be cast to the desired output type "
                                f"{_TYPE_NAMES[_dt.FROM_NP[d.dtype].name]}")
         ufunc(d, o, out=d, casting="unsafe")
-        vc = self._vc
-        if vc is None:
-            self._vc = [1]
-        else:
-            vc[0] += 1
+        self._bump()
         return self
 
     method.__name__ = op.__name__ + "_"

@@ -9,7 +9,9 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from ._scaffold import Node, record, register, wrap
+from ._scaffold import Node, grad_accumulator, record, register, wrap
+
+_make = Tensor._make
 
 __all__ = ["sum", "mean", "sum_to", "normalize_dims", "keep_shape"]
 
@@ -52,6 +54,8 @@ def _sum_to_kernel(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
+    if not shape:
+        return x.sum()
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
     r = x.sum(axis=axes, keepdims=True) if axes else x
@@ -99,13 +103,16 @@ class SumBackward0(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (F.expand(F.reshape(grad, self.keep), self.in_shape),)
+        return (F.expand(grad, self.in_shape),)
 
 
-class SumBackward1(SumBackward0):
-    """sum over dims: as SumBackward0, with the reduced dims put back first."""
+class SumBackward1(Node):
+    """sum over dims: the reduced dims are put back, then the gradient is expanded."""
 
     __slots__ = ()
+
+    def run(self, F, grad, diff):
+        return (F.expand(F.reshape(grad, self.keep), self.in_shape),)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -118,6 +125,20 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         tensor([3., 7.])
     """
     d = input._data
+    if dim is None and dtype is None and d.dtype.kind == "f":  # the common loss.sum()
+        r = d.sum(keepdims=keepdim)
+        res = _make(r if r.__class__ is np.ndarray else np.asarray(r))
+        if input._requires_grad and grad_mode.enabled:
+            node = SumBackward0()
+            node.in_shape = d.shape
+            fn = input.grad_fn
+            node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+            node.needs_input_grad = (True,)
+            node.saved = node.arrays = node.versions = ()
+            node.epoch = 0
+            res._requires_grad = True
+            res.grad_fn = node
+        return res
     axes = _axes(dim, d.ndim) if dim is not None else None
     r = d.sum(axis=axes, dtype=_sum_dtype(d, dtype), keepdims=keepdim)
     res = wrap(r)
