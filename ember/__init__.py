@@ -8,11 +8,13 @@ import importlib as _importlib
 from . import dtypes as _dtypes
 from .dtypes import (dtype, float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64,
                      long, uint8, bool, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast,
-                     finfo, iinfo)
+                     finfo, iinfo, layout, strided, memory_format, contiguous_format, preserve_format,
+                     channels_last)
 from ._device import device
 from .tensor import Tensor, Size
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled
 from . import ops as _ops
 from .tensor import _install_methods
 from ._tensor_str import set_printoptions, get_printoptions, printoptions

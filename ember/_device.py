@@ -17,6 +17,8 @@ class device:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
+        if isinstance(type, int) and not isinstance(type, bool):  # device(1): an accelerator index
+            type, index = "cuda", type
         if not isinstance(type, str):
             raise TypeError(f"device(): expected a string or device, got {type.__class__.__name__}")
         if ":" in type:
@@ -29,6 +31,8 @@ class device:
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'") from None
         if type not in ("cpu", "cuda", "meta", "mps"):
             raise RuntimeError(f"Expected one of cpu, cuda, meta, mps device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type, self.index = type, index
 
     def __repr__(self):
@@ -40,8 +44,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+        # NOTE: as in PyTorch, a device never equals a string: compare ``t.device.type == "cpu"``.
         return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self):

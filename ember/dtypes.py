@@ -11,6 +11,7 @@ __all__ = [
     "dtype", "float32", "float", "float64", "double", "float16", "half", "int8", "int16",
     "short", "int32", "int", "int64", "long", "uint8", "bool", "get_default_dtype",
     "set_default_dtype", "promote_types", "result_type", "can_cast", "finfo", "iinfo",
+    "layout", "strided", "memory_format", "contiguous_format", "preserve_format", "channels_last",
 ]
 
 _builtin_bool, _builtin_int, _builtin_float = bool, int, float
@@ -61,6 +62,11 @@ ALL = (float32, float64, float16, int8, int16, int32, int64, uint8, bool)
 _BY_NAME = {d.name: d for d in ALL}
 #: NumPy dtype -> ember dtype; the hot path reads a tensor's dtype through this.
 FROM_NP = {d.np: d for d in ALL}
+
+
+#: PyTorch's legacy names, used in its error messages (``"normal_kernel_cpu" not implemented for 'Long'``).
+TYPE_NAMES = {float32: "Float", float64: "Double", float16: "Half", int8: "Char", int16: "Short", int32: "Int",
+              int64: "Long", uint8: "Byte", bool: "Bool"}
 
 
 def _dtype_by_name(name):
@@ -187,7 +193,12 @@ class finfo:
         self.max = _builtin_float(fi.max)
         self.min = _builtin_float(fi.min)
         self.tiny = self.smallest_normal = _builtin_float(fi.tiny)
-        self.resolution = _builtin_float(fi.resolution)
+        # NOTE: PyTorch reports 10 ** -precision exactly (NumPy rounds it to the dtype).
+        self.resolution = 10.0 ** -fi.precision
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
 
 
 class iinfo:
@@ -201,3 +212,39 @@ class iinfo:
         self.bits = ii.bits
         self.min = _builtin_int(ii.min)
         self.max = _builtin_int(ii.max)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+
+
+class _Named:
+    """A named option value printed as PyTorch prints it (``torch.strided``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return self.name  # pickles as the module attribute of that name
+
+
+class layout(_Named):
+    """How a tensor's elements are stored; ember has only ``strided`` (dense)."""
+
+    __slots__ = ()
+
+
+class memory_format(_Named):
+    """Element order requested by ``*_like``/``clone``/``contiguous``; ember stores row-major only."""
+
+    __slots__ = ()
+
+
+strided = layout("strided")
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")

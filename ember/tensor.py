@@ -46,6 +46,14 @@ class Size(tuple):
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
 
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
+
     def __reduce__(self):
         return (Size, (tuple(self),))
 
@@ -60,8 +68,12 @@ class Tensor:
 
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_grad", "_vc", "__dict__", "__weakref__")
 
+    # NumPy defers to Tensor's reflected operators (``ndarray + tensor`` gives a Tensor).
+    __array_priority__ = 1000
+
     # Defaults for rare state, overridden per instance through __dict__.
     _output_nr = 0
+    _acc = None             # a leaf's AccumulateGrad node, made on first use
     _base = None
     _hooks = None
     _post_acc_hooks = None
@@ -86,12 +98,13 @@ class Tensor:
         if kwargs:
             raise TypeError(f"Tensor(): unexpected keyword arguments {sorted(kwargs)}")
         as_device(device)
-        if len(args) == 1 and not isinstance(args[0], int):
-            src = creation.tensor(args[0], dtype=_dt.get_default_dtype())
-            data = src._data
-        else:
-            data = np.empty(tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args,
-                            _dt.get_default_dtype().np)
+        a0 = args[0] if len(args) == 1 else None
+        if a0 is not None and not isinstance(a0, (int, Size)):  # Tensor(data): a sequence or an array
+            if isinstance(a0, float):
+                raise TypeError(f"new(): data must be a sequence (got {type(a0).__name__})")
+            data = creation.tensor(a0, dtype=_dt.get_default_dtype())._data
+        else:  # Tensor(*sizes), Tensor(Size), Tensor(): uninitialized
+            data = np.empty(tuple(a0) if isinstance(a0, Size) else (args or (0,)), _dt.get_default_dtype().np)
         self._data = data
         self._requires_grad = False
         self.grad_fn = None
@@ -130,7 +143,7 @@ class Tensor:
 
     @property
     def layout(self):
-        return "torch.strided"
+        return _dt.strided
 
     @property
     def ndim(self):
@@ -245,7 +258,16 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf "
+                "Tensor by mistake, make sure you access the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -285,7 +307,7 @@ class Tensor:
 
     def detach_(self):
         """Cut this tensor from the graph in place, making it a leaf."""
-        if self._base is not None and self._base._requires_grad:
+        if self._base is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
@@ -402,7 +424,8 @@ class Tensor:
     def __bool__(self):
         d = self._data
         if d.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'no values' if d.size == 0 else 'more than one value'} is ambiguous")
         return bool(d.reshape(()))
 
     def __float__(self):
@@ -422,7 +445,7 @@ class Tensor:
     def _scalar(self, what):
         d = self._data
         if d.size != 1:
-            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return d.reshape(())[()]
 
     def __format__(self, spec):

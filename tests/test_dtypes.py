@@ -258,3 +258,14 @@ def test_int_division_is_true_division():
     t = torch.tensor([1, 2, 3]) / torch.tensor([2, 2, 2])
     assert e.dtype is ember.float32 and str(t.dtype) == "torch.float32"
     assert e.tolist() == t.tolist()
+
+
+def test_scalar_comparisons_convert_scalar_like_torch():
+    cases = [(np.uint8, [1, 2], -1), (np.uint8, [1, 2], 257), (np.int8, [1, 5], 3), (np.int64, [16777217], 16777216.5),
+             (np.bool_, [True, False], 1), (np.bool_, [True], 1.5), (np.int32, [2, 3], 2.5)]
+    for dt, data, s in cases:
+        for f in (operator.lt, operator.eq, operator.ge):
+            for rev in (False, True):
+                e, t = ember.tensor(np.array(data, dtype=dt)), torch.tensor(np.array(data, dtype=dt))
+                re, rt = (f(s, e), f(s, t)) if rev else (f(e, s), f(t, s))
+                assert re.tolist() == rt.tolist(), (dt, data, s, f, rev)

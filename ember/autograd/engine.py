@@ -6,6 +6,8 @@ once with the total gradient of its outputs. Gradients travel as raw arrays when
 ``create_graph=False`` (rules run in the fast namespace ``A``) and as Tensors when it is
 True (namespace ``T``, so the backward pass is itself recorded). See ``node.py``.
 """
+from itertools import repeat
+
 import numpy as np
 
 from . import grad_mode
@@ -57,10 +59,8 @@ def _root_grads(outputs, grad_outputs, diff, what):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                     f"has a shape of {out.shape}."
                 )
-            if g._data.dtype != out._data.dtype:
-                raise RuntimeError(
-                    f"{what}: grad_output[{i}] has dtype {g.dtype} but output[{i}] has dtype {out.dtype}"
-                )
+            if g._data.dtype != out._data.dtype:  # PyTorch casts the seed to the output's dtype
+                g = g.to(out.dtype)
             if not diff:
                 g = g._data
         edges.append(e)
@@ -165,7 +165,9 @@ class _RetainGrad:
 
 def _accumulate(acc, g, diff):
     """Add ``g`` into the leaf's ``.grad`` (the AccumulateGrad node's job)."""
-    var = acc.variable
+    var = acc._var()
+    if var is None:
+        return
     if var._hooks is not None:
         for fn in var._hooks:
             res = fn(_wrap_for_hook(g, diff))
@@ -234,6 +236,11 @@ def _execute(root_edges, root_grads, diff, retain_graph, captures=None, accumula
             if node._tensor_hooks is not None:
                 _apply_tensor_hooks(node, grads, diff)
             if captures is not None:
+                if node.__class__ is AccumulateGrad and getattr(node.variable, "_hooks", None) and grads[0] is not None:
+                    for fn in node.variable._hooks:  # a leaf's hooks also see its captured gradient
+                        r = fn(_wrap_for_hook(grads[0], diff))
+                        if r is not None:
+                            grads[0] = _unwrap_from_hook(r, diff)
                 for nr in range(len(grads)):
                     slot = captures.get((node, nr))
                     if slot is not None:
@@ -291,19 +298,20 @@ def _run_fast(root_nodes, deps, buffers, release):
     """The common case, ``loss.backward()``: arrays only, no captures, no anomaly mode.
 
     NOTE: this loop runs once per node of every backward pass, so it is kept free of what
-    the general loop handles (captures, ``inputs=``, create_graph), keeps the gradient of a
-    single-output node in ``buffers`` directly (no list), and frees each node's saved
-    values as soon as its rule has run.
+    the general loop handles (captures, ``inputs=``, create_graph). A node whose last
+    gradient arrives goes onto ``ready`` together with its total gradient, so the
+    single-consumer chains that make up most graphs never touch ``buffers``; saved values
+    are freed as soon as a node's rule has run.
     """
+    ready = []
     for n in root_nodes:
-        if n._n_outputs == 1:
-            buffers[n] = buffers[n][0]
-    ready = [n for n in root_nodes if n not in deps]
+        if n not in deps:
+            b = buffers.pop(n)
+            ready.append((n, b[0] if n._n_outputs == 1 else b))
     pop = buffers.pop
     get = buffers.get
     while ready:
-        node = ready.pop()
-        grad = pop(node, None)
+        node, grad = ready.pop()
         if node.__class__ is AccumulateGrad:
             if grad is not None:
                 _accumulate(node, grad, False)
@@ -319,30 +327,29 @@ def _run_fast(root_nodes, deps, buffers, release):
             outs = node.run(A, grad, False)
         if release and node.saved:
             node.release()
-        if outs is None:
-            for nxt, _ in node.next_functions:
-                if nxt is not None:
-                    d = deps[nxt] - 1
-                    deps[nxt] = d
-                    if d == 0:
-                        ready.append(nxt)
-            continue
-        for (nxt, nr), g in zip(node.next_functions, outs):
+        for (nxt, nr), g in zip(node.next_functions, outs if outs is not None else repeat(None)):
             if nxt is None:
                 continue
-            if g is not None:
-                if nxt._n_outputs == 1:
-                    old = get(nxt)
-                    buffers[nxt] = g if old is None else old + g
-                else:
-                    b = get(nxt)
-                    if b is None:
-                        b = buffers[nxt] = [None] * nxt._n_outputs
-                    b[nr] = g if b[nr] is None else b[nr] + g
             d = deps[nxt] - 1
             deps[nxt] = d
-            if d == 0:
-                ready.append(nxt)
+            if nxt._n_outputs == 1:
+                if d == 0:
+                    old = pop(nxt, None)
+                    if old is not None:
+                        g = old if g is None else old + g
+                    ready.append((nxt, g))
+                elif g is not None:
+                    old = get(nxt)
+                    buffers[nxt] = g if old is None else old + g
+            else:
+                b = get(nxt)
+                if b is None:
+                    b = buffers[nxt] = [None] * nxt._n_outputs
+                if g is not None:
+                    b[nr] = g if b[nr] is None else b[nr] + g
+                if d == 0:
+                    del buffers[nxt]
+                    ready.append((nxt, b if any(x is not None for x in b) else None))
 
 
 def _retain_into(node, nr, g, diff):
@@ -354,6 +361,8 @@ def _retain_into(node, nr, g, diff):
 
 
 def _check_anomaly(node, outs):
+    if not _anomaly[1]:  # set_detect_anomaly(True, check_nan=False)
+        return
     for i, g in enumerate(outs):
         if g is None:
             continue
@@ -364,7 +373,7 @@ def _check_anomaly(node, outs):
 
             if tb:
                 warnings.warn("Error detected in {}. Traceback of forward call that caused the error:\n{}".format(
-                    node.name(), "".join(tb)), RuntimeWarning, stacklevel=2)
+                    node.name(), "".join(tb)), UserWarning, stacklevel=2)
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
@@ -391,12 +400,12 @@ def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=Fal
             inputs = (inputs,)
         inputs = tuple(inputs)
         if not inputs:
-            raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         only = set()
         for t in inputs:
             e = edge(t)
             if e[0] is None:
-                raise RuntimeError("backward: One of the differentiated Tensors does not require grad")
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             only.add(e)
             if e[0].__class__ is not AccumulateGrad:
                 e[0].__dict__.setdefault("_inputs_targets", {}).setdefault(e[1], []).append(t)

@@ -1,7 +1,26 @@
 """``ember.autograd.functional``: Jacobians, Hessians and vector products of whole functions.
 
-All are built on reverse mode (``autograd.grad``): ``jvp`` uses the double-vjp trick
-(differentiate ``u -> vjp(u)`` w.r.t. ``u``), as PyTorch's own implementation does.
+For ``y = f(x)`` with Jacobian ``J = dy/dx``:
+
+* ``vjp(f, x, v)`` = ``v^T J``: one reverse pass (``autograd.grad`` with ``grad_outputs=v``);
+* ``jvp(f, x, v)`` = ``J v``: by the double-vjp trick. ``g(u) = u^T J`` is linear in ``u``,
+  so its own vjp with ``v`` is ``J v``: differentiate ``u -> vjp(u)`` w.r.t. ``u``;
+* ``jacobian(f, x)``: one vjp per output element (rows of J), stacked;
+* ``hessian(f, x)``: the Jacobian of the gradient of a scalar ``f``;
+* ``vhp(f, x, v)`` = ``v^T H`` and ``hvp(f, x, v)`` = ``H v`` (equal: H is symmetric).
+
+All follow PyTorch's conventions: ``inputs`` and ``v`` are a Tensor or a tuple of Tensors,
+and results mirror that structure; results are detached unless ``create_graph=True``, in
+which case they are differentiable w.r.t. the original inputs; an output independent of
+an input gives zeros (or, with ``strict=True``, a RuntimeError).
+
+Example::
+
+    >>> import ember
+    >>> from ember.autograd.functional import jacobian
+    >>> jacobian(lambda x: x ** 2, ember.tensor([1., 2.]))
+    tensor([[2., 0.],
+            [0., 4.]])
 """
 import numpy as np
 
@@ -16,160 +35,225 @@ def _tensor():
     return Tensor
 
 
-def _as_tuple(x):
-    return (x, False) if not isinstance(x, (tuple, list)) else (tuple(x), True)
+def _as_tuple(x, arg_name, fn_name):
+    """``(tuple_of_tensors, was_a_tuple)``; TypeError naming the argument otherwise."""
+    Tensor = _tensor()
+    is_tuple = isinstance(x, (tuple, list))
+    xs = tuple(x) if is_tuple else (x,)
+    for i, t in enumerate(xs):
+        if not isinstance(t, Tensor):
+            where = (f"the value at index {i} has type {type(t)}" if is_tuple
+                     else f"the given {arg_name} has type {type(t)}")
+            raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a tuple of Tensors but "
+                            f"{where}.")
+    return xs, is_tuple
+
+
+def _untuple(xs, is_tuple):
+    return xs if is_tuple else xs[0]
 
 
 def _prepare(inputs, create_graph):
-    """Detached copies of the inputs that require grad (the functions differentiate w.r.t. them)."""
-    return tuple(x.detach().requires_grad_(True) if x.dtype.is_floating_point else x.detach() for x in inputs)
+    """Inputs that require grad, to differentiate against. With ``create_graph`` an input that
+    already requires grad is aliased (``view_as``), so results stay connected to it."""
+    return tuple(x.view_as(x) if create_graph and x._requires_grad else x.detach().requires_grad_(True)
+                 for x in inputs)
 
 
-def _grad(outputs, inputs, grad_outputs, create_graph, strict=False, what="vjp"):
+def _finish(xs, create_graph):
+    return tuple(x if x is None or create_graph else x.detach() for x in xs)
+
+
+def _zeros_like(x):
+    return _tensor()._make(np.zeros_like(x._data))
+
+
+def _grad(outputs, inputs, grad_outputs, create_graph):
+    """``autograd.grad`` that tolerates outputs not requiring grad and unused inputs (-> None)."""
     from . import grad
 
-    outs = [o for o in outputs]
-    pairs = [(o, g) for o, g in zip(outs, grad_outputs) if o.requires_grad]
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o._requires_grad]
     if not pairs:
-        return tuple(None for _ in inputs)
-    res = grad(tuple(o for o, _ in pairs), inputs, tuple(g for _, g in pairs), create_graph=create_graph,
-               retain_graph=True, allow_unused=True)
-    if strict and any(r is None for r in res):
-        raise RuntimeError(f"The output of the user-provided function is independent of input {[r is None for r in res].index(True)}. "
-                           "This is not allowed in strict mode.")
-    return res
+        return (None,) * len(inputs)
+    return grad(tuple(o for o, _ in pairs), inputs, tuple(g for _, g in pairs), create_graph=create_graph,
+                retain_graph=True, allow_unused=True)
 
 
-def _zeros_for(grads, inputs):
-    Tensor = _tensor()
-    return tuple(g if g is not None else Tensor._make(np.zeros_like(x._data)) for g, x in zip(grads, inputs))
+def _fill_zeros(grads, refs, strict, what="back"):
+    """Replace None by zeros shaped like the matching ``refs`` (RuntimeError when strict)."""
+    out = []
+    for i, (g, r) in enumerate(zip(grads, refs)):
+        if g is None:
+            if strict:
+                if what == "back":
+                    raise RuntimeError(f"The output of the user-provided function is independent of input {i}. "
+                                       "This is not allowed in strict mode.")
+                raise RuntimeError(f"The gradient with respect to input {i} is independent of the inputs of the "
+                                   "user-provided function. This is not allowed in strict mode.")
+            g = _zeros_like(r)
+        out.append(g)
+    return tuple(out)
 
 
-def _detach_all(xs, create_graph):
-    return xs if create_graph else tuple(x.detach() if x is not None else None for x in xs)
+def _check_v(vs, outs, is_tuple):
+    if len(vs) != len(outs):
+        raise RuntimeError(f"v is a tuple of invalid length: should be {len(outs)} but got {len(vs)}.")
+    for i, (v, o) in enumerate(zip(vs, outs)):
+        if v._data.shape != o._data.shape:
+            prefix = f"Entry {i} in " if is_tuple else ""
+            raise RuntimeError(f"{prefix}v has invalid size: should be {o.shape} but got {v.shape}.")
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T J): the vector-Jacobian product at ``inputs``."""
-    Tensor = _tensor()
-    inputs, tuple_in = _as_tuple(inputs)
+    """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
+
+    ``v`` is shaped like the outputs; it may be None only for a one-element output.
+    """
     with grad_mode.enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        outs, tuple_out = _as_tuple(out)
+        xs, in_tuple = _as_tuple(inputs, "inputs", "vjp")
+        xs = _prepare(xs, create_graph)
+        outs, out_tuple = _as_tuple(func(*xs), "outputs of the user-provided function", "vjp")
         if v is None:
             if len(outs) != 1 or outs[0].numel() != 1:
                 raise RuntimeError("The vector v can only be None if the user-provided function returns a single "
                                    "Tensor with a single element.")
-            v = Tensor._make(np.ones_like(outs[0]._data))
-        vs, _ = _as_tuple(v)
-        grads = _zeros_for(_grad(outs, xs, vs, create_graph, strict), xs)
-    outs = _detach_all(outs, create_graph)
-    grads = _detach_all(grads, create_graph)
-    return (outs if tuple_out else outs[0]), (grads if tuple_in else grads[0])
+            vs = (_tensor()._make(np.ones_like(outs[0]._data)),)
+        else:
+            vs, _ = _as_tuple(v, "v", "vjp")
+            _check_v(vs, outs, out_tuple)
+        grads = _fill_zeros(_grad(outs, xs, vs, create_graph), xs, strict)
+    return _untuple(_finish(outs, create_graph), out_tuple), _untuple(_finish(grads, create_graph), in_tuple)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), J v): the Jacobian-vector product, by the double-vjp trick."""
+    """``(func(inputs), J v)``: the Jacobian-vector product, by the double-vjp trick.
+
+    ``v`` is shaped like the inputs; it may be None only for a one-element input.
+    """
     Tensor = _tensor()
-    inputs, tuple_in = _as_tuple(inputs)
     with grad_mode.enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        outs, tuple_out = _as_tuple(out)
+        xs, in_tuple = _as_tuple(inputs, "inputs", "jvp")
+        xs = _prepare(xs, create_graph)
         if v is None:
             if len(xs) != 1 or xs[0].numel() != 1:
                 raise RuntimeError("The vector v can only be None if the input to the user-provided function "
                                    "is a single Tensor with a single element.")
-            v = Tensor._make(np.ones_like(xs[0]._data))
-        vs, _ = _as_tuple(v)
+            vs = (Tensor._make(np.ones_like(xs[0]._data)),)
+        else:
+            vs, _ = _as_tuple(v, "v", "jvp")
+            _check_v(vs, xs, in_tuple)
+        outs, out_tuple = _as_tuple(func(*xs), "outputs of the user-provided function", "jvp")
+        # u -> u^T J is linear in u; its vjp with v is J v (u's value does not matter: zeros)
         us = tuple(Tensor._make(np.zeros_like(o._data)).requires_grad_(True) for o in outs)
         g = _grad(outs, xs, us, True)
-        pairs = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi.requires_grad]
-        if pairs:
-            from . import grad
+        pairs = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi._requires_grad]
+        res = (_grad(tuple(p[0] for p in pairs), us, tuple(p[1] for p in pairs), create_graph)
+               if pairs else (None,) * len(us))
+        res = _fill_zeros(res, outs, strict, "back_trick")
+    return _untuple(_finish(outs, create_graph), out_tuple), _untuple(_finish(res, create_graph), out_tuple)
 
-            res = grad(tuple(p[0] for p in pairs), us, tuple(p[1] for p in pairs), create_graph=create_graph,
-                       allow_unused=True)
-        else:
-            res = (None,) * len(us)
-        res = _zeros_for(res, outs)
-    outs = _detach_all(outs, create_graph)
-    res = _detach_all(res, create_graph)
-    return (outs if tuple_out else outs[0]), (res if tuple_out else res[0])
+
+def _stack(rows):
+    """Differentiable ``stack`` of equally shaped tensors along a new first dim."""
+    from ..ops.shapes import stack
+
+    return stack(rows)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
-    """The Jacobian of ``func`` at ``inputs``, shaped ``output.shape + input.shape``
-    (nested tuples when there are several outputs or inputs)."""
+    """The Jacobian of ``func`` at ``inputs``: for each (output, input) pair a tensor shaped
+    ``output.shape + input.shape``; nested tuples when ``func`` returns a tuple and/or
+    ``inputs`` is one (``result[i][j]`` for output i, input j).
+
+    ``vectorize`` is accepted and ignored (ember computes one vjp per output element).
+    """
     Tensor = _tensor()
     if strategy != "reverse-mode":
         raise NotImplementedError(f"jacobian: strategy={strategy!r} is not supported by ember (reverse-mode only)")
-    inputs, tuple_in = _as_tuple(inputs)
     with grad_mode.enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        outs, tuple_out = _as_tuple(out)
+        xs, in_tuple = _as_tuple(inputs, "inputs", "jacobian")
+        xs = _prepare(xs, create_graph)
+        outs, out_tuple = _as_tuple(func(*xs), "outputs of the user-provided function", "jacobian")
         table = []
-        for o in outs:
-            rows = [[] for _ in xs]
+        for i, o in enumerate(outs):
+            rows = [[] for _ in xs]  # rows[j][k]: d out.flat[k] / d xs[j]
             for k in range(o.numel()):
                 go = np.zeros(o._data.shape, o._data.dtype)
                 go.reshape(-1)[k] = 1
-                gs = _zeros_for(_grad((o,), xs, (Tensor._make(go),), create_graph, strict), xs)
+                gs = _grad((o,), xs, (Tensor._make(go),), create_graph)
                 for j, g in enumerate(gs):
+                    if g is None:
+                        if strict:
+                            raise RuntimeError(f"Output {i} of the user-provided function is independent of input "
+                                               f"{j}. This is not allowed in strict mode.")
+                        g = _zeros_like(xs[j])
                     rows[j].append(g)
-            from ..ops.shapes import stack
-
             entry = []
             for j, x in enumerate(xs):
-                if rows[j]:
-                    J = stack(rows[j]).reshape(tuple(o.shape) + tuple(x.shape))
-                else:
-                    J = Tensor._make(np.zeros(tuple(o.shape) + tuple(x.shape), x._data.dtype))
+                shape = tuple(o.shape) + tuple(x.shape)
+                J = _stack(rows[j]).reshape(shape) if rows[j] else Tensor._make(np.zeros(shape, x._data.dtype))
                 entry.append(J if create_graph else J.detach())
-            table.append(tuple(entry))
-    if not tuple_out and not tuple_in:
-        return table[0][0]
-    if not tuple_out:
-        return table[0]
-    if not tuple_in:
-        return tuple(e[0] for e in table)
-    return tuple(table)
+            table.append(_untuple(tuple(entry), in_tuple))
+    return _untuple(tuple(table), out_tuple)
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
-    """The Hessian of a scalar function ``func`` at ``inputs``."""
-    inputs_t, tuple_in = _as_tuple(inputs)
+    """The Hessian of a scalar function ``func`` at ``inputs``: shaped ``x.shape + x.shape`` for
+    one input, ``result[i][j]`` (``xi.shape + xj.shape``) for a tuple of inputs."""
+    xs, in_tuple = _as_tuple(inputs, "inputs", "hessian")
 
-    def gradient(*xs):
-        from . import grad
-
-        out = func(*xs)
+    def single_output(*ys):
+        out = func(*ys)
+        if isinstance(out, (tuple, list)):
+            raise RuntimeError("The function given to hessian should return a single Tensor")
         if out.numel() != 1:
-            raise RuntimeError("The function given to hessian should return a single Tensor with a single element")
-        gs = grad(out, xs, create_graph=True, allow_unused=True)
-        return _zeros_for(gs, xs) if tuple_in else _zeros_for(gs, xs)[0]
+            raise RuntimeError("The Tensor returned by the function given to hessian should contain a single element")
+        return out.reshape(())
 
-    return jacobian(gradient, inputs_t if tuple_in else inputs_t[0], create_graph=create_graph, strict=strict)
+    def gradient(*ys):
+        return jacobian(single_output, _untuple(ys, in_tuple), create_graph=True)
+
+    return jacobian(gradient, _untuple(xs, in_tuple), create_graph=create_graph, strict=strict)
+
+
+def _scalar_output(func, xs, name):
+    out = func(*xs)
+    if isinstance(out, (tuple, list)):
+        if len(out) != 1:
+            raise RuntimeError(f"The function given to {name} should return a single Tensor")
+        out = out[0]
+    if out.numel() != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {name} should contain a single element")
+    return out
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T H): vector-Hessian product of a scalar function."""
-    inputs_t, tuple_in = _as_tuple(inputs)
+    """``(func(inputs), v^T H)``: vector-Hessian product of a scalar function."""
+    Tensor = _tensor()
     from . import grad
 
     with grad_mode.enable_grad():
-        xs = _prepare(inputs_t, create_graph)
-        out = func(*xs)
-        gs = _zeros_for(grad(out, xs, create_graph=True, allow_unused=True), xs)
-        vs, _ = _as_tuple(v)
-        hv = _zeros_for(_grad(gs, xs, vs, create_graph, strict), xs)
-    out = out if create_graph else out.detach()
-    hv = _detach_all(hv, create_graph)
-    return out, (hv if tuple_in else hv[0])
+        xs, in_tuple = _as_tuple(inputs, "inputs", "vhp")
+        xs = _prepare(xs, create_graph)
+        if v is None:
+            if len(xs) != 1 or xs[0].numel() != 1:
+                raise RuntimeError("The vector v can only be None if the input to the user-provided function "
+                                   "is a single Tensor with a single element.")
+            vs = (Tensor._make(np.ones_like(xs[0]._data)),)
+        else:
+            vs, _ = _as_tuple(v, "v", "vhp")
+            _check_v(vs, xs, in_tuple)
+        out = _scalar_output(func, xs, "vhp")
+        if not out._requires_grad:
+            gs = (None,) * len(xs)
+        else:
+            gs = grad(out, xs, create_graph=True, allow_unused=True)
+        gs = _fill_zeros(gs, xs, strict)
+        hv = _fill_zeros(_grad(gs, xs, vs, create_graph), xs, strict, "double_back")
+    return _finish((out,), create_graph)[0], _untuple(_finish(hv, create_graph), in_tuple)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), H v); H is symmetric, so this equals ``vhp``."""
+    """``(func(inputs), H v)``. NOTE: for a twice continuously differentiable function the
+    Hessian is symmetric, so ``H v = (v^T H)^T`` and this is ``vhp``."""
     return vhp(func, inputs, v, create_graph, strict)

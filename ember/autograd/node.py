@@ -91,7 +91,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
+        return f"<{type(self).__name__} object at {id(self):#x}>"
 
     def __call__(self, *grads):
         """Run the rule on Tensor gradients (PyTorch allows calling a grad_fn directly)."""
@@ -203,12 +203,24 @@ class _RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The end of the graph for a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+    """The end of the graph for a leaf tensor: adds the incoming gradient into ``variable.grad``.
 
-    __slots__ = ("variable",)
+    NOTE: the leaf holds its AccumulateGrad strongly (``t._acc``, so every op finds it in one
+    lookup) and the node holds the leaf weakly, so the two make no reference cycle. A leaf
+    that has died can receive no gradient that anyone could read, so nothing is lost.
+    """
+
+    __slots__ = ("_var",)
+
+    @property
+    def variable(self):
+        return self._var()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # PyTorch's C++ name
 
     def __init__(self, variable):
-        self.variable = variable
+        self._var = weakref.ref(variable)
         self.next_functions = ()
         self.saved = self.arrays = self.versions = ()
         self.epoch = 0
@@ -217,11 +229,9 @@ class AccumulateGrad(Node):
 
 def grad_accumulator(t):
     """The leaf's AccumulateGrad node, shared by every op that uses the leaf."""
-    ref = t.__dict__.get("_acc")
-    acc = ref() if ref is not None else None
+    acc = t._acc
     if acc is None:
-        acc = AccumulateGrad(t)
-        t.__dict__["_acc"] = weakref.ref(acc)
+        acc = t.__dict__["_acc"] = AccumulateGrad(t)
     return acc
 
 

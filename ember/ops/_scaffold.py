@@ -18,6 +18,7 @@ from ..autograd.node import A, T, EPOCH, Node, NO_EDGE, SavedOutput, grad_accumu
 from ..tensor import Tensor
 
 _make = Tensor._make
+_new = object.__new__
 _ndarray = np.ndarray
 _asarray = np.asarray
 
@@ -107,9 +108,9 @@ _anomaly = [False]
 
 
 def _trace(node):
-    import traceback
+    from ..autograd.anomaly import forward_stack
 
-    node.metadata["traceback_"] = traceback.format_stack()[:-3]
+    node.metadata["traceback_"] = forward_stack()
 
 
 def _check_not_inference(inputs):
@@ -184,7 +185,10 @@ class UnaryNode(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (self.backward(F, grad, *self.unpack(diff)),)
+        arrays = self.arrays
+        if diff or arrays is None or self.epoch != EPOCH[0]:
+            arrays = self.unpack(diff)
+        return (self.backward(F, grad, *arrays),)
 
 
 class BinaryNode(Node):
@@ -195,7 +199,10 @@ class BinaryNode(Node):
     __slots__ = ("shapes", "casts")
 
     def run(self, F, grad, diff):
-        ga, gb = self.backward(F, grad, *self.unpack(diff))
+        arrays = self.arrays
+        if diff or arrays is None or self.epoch != EPOCH[0]:
+            arrays = self.unpack(diff)
+        ga, gb = self.backward(F, grad, *arrays)
         shapes = self.shapes
         if shapes is not None:
             if ga is not None and ga.shape != shapes[0]:
@@ -250,7 +257,10 @@ def unary_op(kernel, save=SAVE_INPUTS, *, floating=True, name=None, node_name=No
             r = kernel(d)
             if r.__class__ is not _ndarray:
                 r = _asarray(r)
-            res = _make(r)
+            res = _new(Tensor)
+            res._data = r
+            res._requires_grad = False
+            res.grad_fn = res._grad = res._vc = None
             if input._requires_grad and grad_mode.enabled:
                 node = node_cls()
                 fn = input.grad_fn

@@ -1,28 +1,35 @@
 """Creating tensors: from data (``tensor``, ``as_tensor``, ``from_numpy``) and by shape
-(``zeros``, ``ones``, ``full``, ``empty``, ``arange``, ``linspace``, ``logspace``, ``eye`` and
-their ``*_like`` and ``new_*`` forms).
+(``zeros``, ``ones``, ``full``, ``empty``, ``eye`` and their ``*_like`` and ``new_*`` forms).
+Ranges (``arange``, ``linspace``, ``logspace``) live in ``ops/ranges.py``, the reading of
+nested Python data in ``ops/_nested.py``.
 
-Dtypes follow PyTorch: Python floats give the default dtype (float32), ints int64,
-bools bool; NumPy arrays keep their dtype.
+Dtypes follow PyTorch: a Python float gives the default dtype (float32 unless changed
+with ``set_default_dtype``), an int int64, a bool bool; NumPy arrays and scalars and
+ember tensors keep their dtype; a nested list takes the promotion of its elements' types.
 """
-import math
+import builtins
+import operator
+import warnings
 
 import numpy as np
 
 from .. import dtypes as _dt
 from .._device import as_device
 from ..tensor import Tensor
-from .movement import shape_arg
+from ._nested import from_python
 
 _make = Tensor._make
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "zeros_like",
-           "ones_like", "full_like", "empty_like", "arange", "range", "linspace", "logspace", "eye",
-           "scalar_tensor", "empty_strided", "complex", "polar", "tril_indices", "triu_indices"]
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "eye",
+           "zeros_like", "ones_like", "full_like", "empty_like", "scalar_tensor", "empty_strided", "complex",
+           "polar", "tril_indices", "triu_indices"]
 
 
-def _finish(data, requires_grad, device):
+def _finish(data, requires_grad, device, out=None):
+    """Wrap a freshly made array; ``requires_grad`` is checked as on any leaf (floats only)."""
     as_device(device)
+    if out is not None:
+        return _write_out(out, data)
     t = _make(data)
     if requires_grad:
         if data.dtype.kind != "f":  # factories word it differently from requires_grad_()
@@ -31,306 +38,292 @@ def _finish(data, requires_grad, device):
     return t
 
 
-def _infer_dtype(obj):
-    """PyTorch's dtype for nested Python data: bool < int64 < default float."""
-    kind = 0
-    stack = [obj]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, bool) or isinstance(x, np.bool_):
-            continue
-        if isinstance(x, (int, np.integer)):
-            kind = max(kind, 1)
-        elif isinstance(x, (float, np.floating)):
-            kind = 2
-        elif isinstance(x, Tensor):
-            d = x._data.dtype
-            kind = max(kind, 2 if d.kind == "f" else (1 if d.kind in "iu" else 0))
-            if d.kind == "f":
-                return _dt.FROM_NP[d] if d != np.float32 else _dt.get_default_dtype()
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, np.ndarray):
-            return _dt.from_numpy_dtype(x.dtype)
-        elif isinstance(x, complex):
-            raise NotImplementedError("ember has no complex dtypes")
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    return (_dt.bool, _dt.int64, _dt.get_default_dtype())[kind]
+def _write_out(out, data):
+    """``out=``: the result replaces ``out``'s contents (resized if needed), keeping ``out``'s dtype."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._data.shape == data.shape:
+        np.copyto(out._data, data, casting="unsafe")
+    else:
+        out._data = data.astype(out._data.dtype)
+    out._bump()
+    return out
 
 
-def _check_ragged(obj, depth=0):
-    """PyTorch's ValueError for sequences of uneven length."""
-    if isinstance(obj, (list, tuple)) and obj and isinstance(obj[0], (list, tuple)):
-        n = len(obj[0])
-        for x in obj:
-            if not isinstance(x, (list, tuple)) or len(x) != n:
-                got = len(x) if isinstance(x, (list, tuple)) else type(x).__name__
-                raise ValueError(f"expected sequence of length {n} at dim {depth + 1} (got {got})")
-            _check_ragged(x, depth + 1)
+def _check_options(layout=None, pin_memory=False, memory_format=None):
+    """The layout/memory options ember has one value for; anything else is refused by name."""
+    if layout is not None and layout is not _dt.strided:
+        raise NotImplementedError(f"layout={layout} is not supported by ember (only torch.strided)")
+    if pin_memory:
+        raise RuntimeError("pin_memory=True needs an accelerator; ember has none")
+    if memory_format not in (None, _dt.preserve_format, _dt.contiguous_format):
+        raise NotImplementedError(f"memory_format={memory_format} is not supported by ember")
 
 
-def _to_array(data, dtype):
-    """A fresh ndarray holding ``data`` in ``dtype`` (an ember dtype or None to infer)."""
-    if isinstance(data, Tensor):
-        arr = data._data
-        return np.array(arr, dtype=dtype.np if dtype is not None else arr.dtype, copy=True)
-    if isinstance(data, np.ndarray):
-        if dtype is None:
-            dtype = _dt.from_numpy_dtype(data.dtype)
-        return np.array(data, dtype=dtype.np, copy=True)
-    if isinstance(data, np.generic):
-        return np.array(data, dtype=(dtype or _dt.from_numpy_dtype(data.dtype)).np)
-    if dtype is None:
-        dtype = _infer_dtype(data)
-    if isinstance(data, (list, tuple)):
-        _check_ragged(data)
-        data = _unwrap_nested(data)
+def _size(args, name):
+    """PyTorch's size arguments: ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(Size)``, ``f()``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
     try:
-        return np.array(data, dtype=dtype.np)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"tensor(): could not convert data of type {type(data).__name__}: {e}") from None
+        shape = tuple(map(operator.index, args))
+    except TypeError:
+        bad = next(a for a in args if not hasattr(a, "__index__"))
+        raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__}") from None
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
+    return shape
 
 
-def _unwrap_nested(data):
+# -- from data --------------------------------------------------------------------------
+def _to_array(data, dtype):
+    """A fresh C-contiguous ndarray holding ``data`` in ``dtype`` (an ember dtype or None to infer)."""
     if isinstance(data, Tensor):
-        if data._data.size != 1 and data._data.ndim == 0 or data._data.ndim > 0 and False:
-            pass
-        return data._data.tolist() if data._data.ndim else data._data.item()
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(x) for x in data]
-    return data
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
+                      "or sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=3)
+        arr = data._data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = data
+        _dt.from_numpy_dtype(arr.dtype)  # TypeError for dtypes ember lacks
+    else:
+        return from_python(data, dtype)
+    return np.array(arr, dtype=dtype.np if dtype is not None else arr.dtype, order="C")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays, tensors).
+    """A new tensor holding a copy of ``data``: nested lists/tuples of numbers, a number, a NumPy
+    array or scalar, or a tensor (copied and cut from the graph).
+
+    Args:
+        dtype: the element type; inferred from ``data`` when None (see the module docstring).
+        requires_grad: make the result a leaf that records operations (floating dtypes only).
 
     Example::
 
         >>> import ember
         >>> ember.tensor([1., 2.], requires_grad=True)
         tensor([1., 2.], requires_grad=True)
-        >>> ember.tensor([1, 2]).dtype
+        >>> ember.tensor([[1, 2], [3, 4]]).dtype
         torch.int64
     """
+    _check_options(pin_memory=pin_memory)
     return _finish(_to_array(data, dtype), requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like ``tensor`` but without a copy where possible (same-dtype arrays and tensors)."""
+    """``data`` as a tensor, without a copy when it already is one of ``dtype`` (a tensor is
+    returned as is, an ndarray is shared as by ``from_numpy``); otherwise like ``tensor``."""
     as_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None or data.dtype is dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype.np):
-        _dt.from_numpy_dtype(data.dtype)
-        return _make(data)
+        return data if dtype is None or data._data.dtype == dtype.np else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype.np) and min(data.strides, default=0) >= 0:
+        return from_numpy(data)
     return tensor(data, dtype=dtype)
 
 
-asarray = as_tensor
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """Like ``as_tensor``; ``copy=True`` always copies, ``copy=False`` refuses to."""
+    if copy:
+        t = tensor(obj, dtype=dtype, device=device)
+    else:
+        t = as_tensor(obj, dtype=dtype, device=device)
+        if copy is False and not (t is obj or isinstance(obj, np.ndarray) and t._data is obj):
+            raise ValueError("asarray(): copy=False but a copy is needed (dtype or type change)")
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(ndarray):
-    """A tensor sharing memory with ``ndarray`` (changes to one show in the other)."""
+    """A tensor sharing memory with ``ndarray``: writes to either are seen by the other.
+
+    Example::
+
+        >>> import numpy as np, ember
+        >>> a = np.zeros(2); t = ember.from_numpy(a); a[0] = 5; t
+        tensor([5., 0.], dtype=torch.float64)
+    """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dt.from_numpy_dtype(ndarray.dtype)
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte order. "
                          "Conversion between byte orders is currently not supported.")
+    if min(ndarray.strides, default=0) < 0:
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
     return _make(ndarray)
 
 
-def _dtype_or_default(dtype):
-    return (dtype or _dt.get_default_dtype()).np
+# -- by shape ---------------------------------------------------------------------------------
+def _dtype_np(dtype):
+    return (dtype or _dt._default).np
 
 
-def _filled(fill, size, dtype, device, requires_grad, name):
-    shape = shape_arg(size)
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
-    return _finish(fill(shape, _dtype_or_default(dtype)), requires_grad, device)
+def zeros(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))`` (default dtype float32)."""
+    _check_options(layout, pin_memory)
+    shape = _size(args if size is None else (size,), "zeros")
+    return _finish(np.zeros(shape, _dtype_np(dtype)), requires_grad, device, out)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None):
-    """A tensor of zeros of the given size (default dtype: float32)."""
-    return _filled(np.zeros, size, dtype, device, requires_grad, "zeros")
-
-
-def ones(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None):
+def ones(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A tensor of ones of the given size."""
-    return _filled(np.ones, size, dtype, device, requires_grad, "ones")
+    _check_options(layout, pin_memory)
+    shape = _size(args if size is None else (size,), "ones")
+    return _finish(np.ones(shape, _dtype_np(dtype)), requires_grad, device, out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None, pin_memory=False,
-          out=None):
-    """An uninitialized tensor of the given size."""
-    return _filled(np.empty, size, dtype, device, requires_grad, "empty")
+def empty(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    """An uninitialized tensor of the given size (its values are whatever the memory held)."""
+    _check_options(layout, pin_memory, memory_format)
+    shape = _size(args if size is None else (size,), "empty")
+    return _finish(np.empty(shape, _dtype_np(dtype)), requires_grad, device, out)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
-    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value
-    (bool, int64, or the default float) unless given."""
-    if isinstance(fill_value, Tensor):
+def _fill_dtype(fill_value):
+    """Python value of a fill argument, and the dtype it implies (bool, int64 or default float)."""
+    if isinstance(fill_value, (Tensor, np.generic)):
         fill_value = fill_value.item()
-    if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value)
-    shape = shape_arg((size,))
-    return _finish(np.full(shape, fill_value, dtype.np), requires_grad, device)
+    if isinstance(fill_value, builtins.complex):
+        raise NotImplementedError("ember has no complex dtypes")
+    return fill_value, _dt.scalar_dtype(fill_value)
 
 
-def _like(fill, input, dtype, requires_grad, device):
-    dt = dtype.np if dtype is not None else input._data.dtype
-    return _finish(fill(input._data.shape, dt), requires_grad, device)
+def _full_array(shape, fill_value, np_dtype):
+    try:
+        return np.full(shape, fill_value, np_dtype)
+    except OverflowError:
+        raise RuntimeError(f"value cannot be converted to type {np_dtype}_t without overflow") from None
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(np.zeros, input, dtype, requires_grad, device)
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    """A tensor of ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64
+    or the default float) unless given. ``full((2,), 2)`` is int64, ``full((2,), 2.)`` float32."""
+    _check_options(layout, pin_memory)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    fill_value, implied = _fill_dtype(fill_value)
+    data = _full_array(_size((size,), "full"), fill_value, (dtype or implied).np)
+    return _finish(data, requires_grad, device, out)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(np.ones, input, dtype, requires_grad, device)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    _check_options(layout, pin_memory)
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    return _finish(np.eye(n, n if m is None else m, dtype=_dtype_np(dtype)), requires_grad, device, out)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    return _like(np.empty, input, dtype, requires_grad, device)
+def _like(fill, input, dtype, layout, device, requires_grad, memory_format):
+    """``fill(shape, dtype)`` in the shape of ``input`` (and its dtype unless one is given)."""
+    _check_options(layout, memory_format=memory_format)
+    np_dtype = dtype.np if dtype is not None else input._data.dtype
+    return _finish(fill(input._data.shape, np_dtype), requires_grad, device)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros in the shape and dtype of ``input``."""
+    return _like(np.zeros, input, dtype, layout, device, requires_grad, memory_format)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Ones in the shape and dtype of ``input``."""
+    return _like(np.ones, input, dtype, layout, device, requires_grad, memory_format)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialized tensor in the shape and dtype of ``input``."""
+    return _like(np.empty, input, dtype, layout, device, requires_grad, memory_format)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    dt = dtype.np if dtype is not None else input._data.dtype
-    return _finish(np.full(input._data.shape, fill_value, dt), requires_grad, device)
+    """``fill_value`` in the shape and dtype of ``input`` (the value is cast: 2.7 -> 2 for ints)."""
+    fill_value = _fill_dtype(fill_value)[0]
+    return _like(lambda shape, dt: _full_array(shape, fill_value, dt), input, dtype, layout, device,
+                 requires_grad, memory_format)
 
 
-def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A 0-d tensor holding ``s`` (default float dtype unless given, whatever the type of ``s``)."""
+    _check_options(layout, pin_memory)
+    return _finish(np.array(_fill_dtype(s)[0], dtype=_dtype_np(dtype)), requires_grad, device)
 
 
-def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
-    """Values from ``start`` up to (not including) ``end`` by ``step``. Integer arguments give int64,
-    any float argument the default float dtype."""
-    start, end, step = _num(start), _num(end), _num(step)
-    if end is None:
-        start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        dtype = _dt.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else \
-            _dt.get_default_dtype()
-    n = max(int(math.ceil((end - start) / step)), 0)
-    # NOTE: computed in float64 (or int64) then cast, as PyTorch does, so float32 ranges
-    # have the same length and values as PyTorch's.
-    if dtype.is_floating_point:
-        data = (start + np.arange(n, dtype=np.float64) * step).astype(dtype.np)
-    else:
-        data = np.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(dtype.np)
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """An uninitialized tensor with the given element strides (over a buffer just large enough)."""
+    _check_options(layout, pin_memory)
+    shape, stride = _size((size,), "empty_strided"), tuple(stride)
+    np_dtype = np.dtype(_dtype_np(dtype))
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, stride)) if all(shape) else 0
+    buf = np.empty(span, np_dtype)
+    data = np.lib.stride_tricks.as_strided(buf, shape, tuple(s * np_dtype.itemsize for s in stride))
     return _finish(data, requires_grad, device)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Deprecated in PyTorch: like arange but including ``end``; default float dtype."""
-    if end is None:
-        start, end = 0, start
-    n = int(math.floor((end - start) / step)) + 1
-    dtype = dtype or _dt.get_default_dtype()
-    return _finish((start + np.arange(n) * step).astype(dtype.np), requires_grad, device)
-
-
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    start, end = _num(start), _num(end)
-    if steps < 0:
-        raise RuntimeError("linspace(): number of steps must be non-negative")
-    dtype = dtype or _dt.get_default_dtype()
-    # NOTE: PyTorch fills the first half forward from start and the second half backward
-    # from end; doing the same keeps float32 values bit-identical to PyTorch's.
-    if steps == 1:
-        data = np.array([start], dtype=np.float64)
-    else:
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        data = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    if dtype.is_floating_point:
-        data = _linspace_in(dtype, start, end, steps) if dtype is not _dt.float64 else data
-    else:
-        data = data.astype(dtype.np)
-    return _finish(np.asarray(data).astype(dtype.np), requires_grad, device)
-
-
-def _linspace_in(dtype, start, end, steps):
-    """linspace computed in ``dtype`` arithmetic, as PyTorch's CPU kernel does."""
-    t = dtype.np.type
-    if steps == 1:
-        return np.array([start], dtype=dtype.np)
-    step = t((end - start) / (steps - 1))
-    i = np.arange(steps).astype(dtype.np)
-    half = steps // 2
-    s, e = t(start), t(end)
-    return np.where(i < half, s + step * i, e - step * (t(steps - 1) - i)).astype(dtype.np)
-
-
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, layout=None,
-             out=None):
-    """``base ** linspace(start, end, steps)``."""
-    dtype = dtype or _dt.get_default_dtype()
-    exps = linspace(start, end, steps, dtype=_dt.float64)._data
-    return _finish(np.power(base, exps).astype(dtype.np), requires_grad, device)
-
-
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
-    """The n x m identity matrix."""
-    return _finish(np.eye(n, n if m is None else m, dtype=_dtype_or_default(dtype)), requires_grad, device)
-
-
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.array(s, dtype=_dtype_or_default(dtype)), requires_grad, device)
-
-
-def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
-    return empty(size, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def complex(real, imag):
+def complex(real, imag, *, out=None):
+    """Not available: ember has no complex dtypes."""
     raise NotImplementedError("ember has no complex dtypes")
 
 
-polar = complex
+def polar(abs, angle, *, out=None):
+    """Not available: ember has no complex dtypes."""
+    raise NotImplementedError("ember has no complex dtypes")
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices of the lower triangle of a ``row`` x ``col`` matrix, row by row."""
     r, c = np.tril_indices(row, offset, col)
     return _finish(np.stack([r, c]).astype((dtype or _dt.int64).np), False, device)
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices of the upper triangle of a ``row`` x ``col`` matrix, row by row."""
     r, c = np.triu_indices(row, offset, col)
     return _finish(np.stack([r, c]).astype((dtype or _dt.int64).np), False, device)
 
 
-# -- Tensor.new_* : same dtype and device as self unless told otherwise --------------------------------
-def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+# -- Tensor.new_*: the dtype (and device) of ``self`` unless told otherwise -------------------------
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """A copy of ``data`` as a tensor of ``self``'s dtype."""
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """Zeros of the given size in ``self``'s dtype."""
     return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """Ones of the given size in ``self``'s dtype."""
     return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    """An uninitialized tensor of the given size in ``self``'s dtype."""
     return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+             pin_memory=False):
+    """``fill_value`` in the given size and ``self``'s dtype."""
     return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
 METHODS = ["new_tensor", "new_zeros", "new_ones", "new_empty", "new_full"]
+
+
+# The range functions live in their own module (they need their kernels' arithmetic) and are exported from here.
+from .ranges import arange, range, linspace, logspace  # noqa: E402
+
+__all__ += ["arange", "range", "linspace", "logspace"]
 FUNCTIONS = __all__

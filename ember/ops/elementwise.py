@@ -13,8 +13,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from ._scaffold import (A, T, SAVE_BOTH, SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, binary_op, needs_grad,
-                        record, register, unary_op, wrap, save_output, Node)
+from ._scaffold import (A, T, EPOCH, SAVE_BOTH, SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, Node, UnaryNode, binary_op,
+                        grad_accumulator, needs_grad, record, register, save_output, unary_op, wrap)
 
 _make = Tensor._make
 
@@ -41,7 +41,26 @@ def _sub(ctx, F, grad):
 def mul(ctx, F, grad, x, y):
     """x * y. d/dx = y, d/dy = x; saves both inputs."""
     n = ctx.needs_input_grad
-    return (grad * y if n[0] else None), (grad * x if n[1] else None)
+    shapes = ctx.shapes
+    if shapes is None:
+        return (grad * y if n[0] else None), (grad * x if n[1] else None)
+    return (F.mul_sum_to(grad, y, shapes[0]) if n[0] else None), (F.mul_sum_to(grad, x, shapes[1]) if n[1] else None)
+
+
+def _mul_sum_to_kernel(grad, other, shape):
+    """``sum_to(grad * other, shape)`` in one step where it can be: a broadcast scalar's gradient
+    is a dot product. NOTE: one BLAS call instead of a product and a reduction (half the time)."""
+    if not shape and grad.ndim == 1 and other.__class__ is np.ndarray and other.shape == grad.shape \
+            and grad.dtype == other.dtype:
+        return np.dot(grad, other)
+    return A.sum_to(grad * other, shape)
+
+
+def _mul_sum_to(grad, other, shape):
+    return T.sum_to(grad * other, shape)
+
+
+register("mul_sum_to", _mul_sum_to_kernel, _mul_sum_to)
 
 
 @binary_op(np.true_divide, SAVE_INPUTS, floating=True, name="div")
@@ -171,7 +190,7 @@ def _int_pow(x, n):
 
 
 def _is_int_exponent(e):
-    return e.__class__ is int or (e.__class__ is float and e.is_integer() and abs(e) <= 64)
+    return e.__class__ is int or (e.__class__ is float and e.is_integer() and -64 <= e <= 64)
 
 
 def _pow_scalar_kernel(x, e):
@@ -182,19 +201,19 @@ def _pow_scalar_kernel(x, e):
     return np.power(x, e)
 
 
-class PowBackward0(Node):
+class PowBackward0(UnaryNode):
     """x ** e for a Python number e: d/dx = e * x^(e-1) (0 where e == 0)."""
 
-    __slots__ = ()
+    __slots__ = ("exponent",)
 
-    def run(self, F, grad, diff):
-        x, = self.unpack(diff)
+    def backward(self, F, grad, x):
         e = self.exponent
         if e == 0:
-            return (F.zeros_like(grad),)
+            return F.zeros_like(grad)
         if e == 2:
-            return (grad * 2 * x,)
-        return (grad * e * F.pow(x, e - 1),)
+            g = grad * x
+            return g + g  # NOTE: cheaper than multiplying by the Python scalar 2
+        return grad * e * F.pow(x, e - 1)
 
 
 def _pow_tensor_scalar(input, exponent):
@@ -210,7 +229,16 @@ def _pow_tensor_scalar(input, exponent):
     if input._requires_grad and grad_mode.enabled:
         node = PowBackward0()
         node.exponent = e
-        record(node, (input,), (res,), (input,))
+        fn = input.grad_fn
+        node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+        node.needs_input_grad = (True,)
+        node.saved = (input,)
+        node.arrays = (d,)
+        vc = input._vc
+        node.versions = (vc[0] if vc is not None else None,)
+        node.epoch = EPOCH[0]
+        res._requires_grad = True
+        res.grad_fn = node
     return res
 
 
@@ -776,7 +804,13 @@ def where(condition, input=None, other=None, *, out=None):
     else:
         dt = _dt.result_type(input, other)
         a, b = np.asarray(input, dt.np), np.asarray(other, dt.np)
-    res = wrap(np.where(c, a, b))
+    try:
+        res = wrap(np.where(c, a, b))
+    except ValueError as e:
+        from ._scaffold import broadcast_error
+
+        raise (broadcast_error(c.shape, np.shape(a)) or
+               broadcast_error(np.broadcast_shapes(c.shape, np.shape(a)), np.shape(b), e)) from None
     if needs_grad(input, other):
         sx = a.shape
         sy = b.shape
@@ -835,10 +869,22 @@ def _nondiff_binary(kernel, name):
                 from ._scaffold import promote_pair
 
                 a, b = promote_pair(a, b)
+        # NOTE: PyTorch converts a Python scalar to the integer/bool tensor's type first: an
+        # out-of-range int wraps (uint8 < -1 compares with 255), a float promotes the tensor.
+        elif b.__class__ in (int, float) and a.__class__ is np.ndarray and a.dtype.kind != "f":
+            from ._scaffold import promote_scalar
+
+            a, b = promote_scalar(a, b)
+        elif a.__class__ in (int, float) and b.__class__ is np.ndarray and b.dtype.kind != "f":
+            from ._scaffold import promote_scalar
+
+            b, a = promote_scalar(b, a)
         try:
             r = wrap(kernel(a, b))
         except ValueError as e:
-            raise RuntimeError(f"{name}: {e}") from None
+            from ._scaffold import broadcast_error
+
+            raise broadcast_error(np.shape(a), np.shape(b), RuntimeError(f"{name}: {e}")) from None
         return r if out is None else out.copy_(r)
 
     op.__name__ = name
@@ -1007,8 +1053,8 @@ def apply_inplace(self, op, *args, **kwargs):
     recording = grad_mode.enabled and (self._requires_grad or any(
         isinstance(a, Tensor) and a._requires_grad for a in args))
     if recording:
-        if self._base is not None and (self._base._requires_grad or self._base._vc is not None):
-            _check_view_inplace(self)
+        if self._base is not None:
+            return _inplace_on_view(self, op, *args, **kwargs)
         old = _make(self._data.copy(), self._requires_grad, self.grad_fn)
         if self._output_nr:
             old.__dict__["_output_nr"] = self._output_nr
@@ -1025,12 +1071,47 @@ def apply_inplace(self, op, *args, **kwargs):
     return self
 
 
-def _check_view_inplace(view):
+def _inplace_on_view(view, op, *args, **kwargs):
+    """A recorded in-place op on a view rewrites its base's history too (PyTorch's CopySlices).
+
+    The view's elements sit at flat positions ``pos`` of the base. Recorded out of place:
+    ``new_base = old_base`` with ``new_base.flat[pos] = op(old_base.flat[pos])``; the base
+    becomes ``new_base`` and the view ``new_base.flat[pos]``, so gradients reach the old base
+    (where not overwritten), the op's other inputs, and whatever used the base or the view.
+    NOTE: other views of the same base made before keep their old history (PyTorch updates them).
+    """
     base = view._base
-    if base._requires_grad:
-        raise NotImplementedError(
-            "ember: an in-place op recorded by autograd on a view of a tensor that requires grad "
-            "is not supported yet (PyTorch rewrites the base's graph); clone() the view first")
+    pos = _make(_positions(view._data, base._data))
+    old = _make(base._data.copy(), base._requires_grad, base.grad_fn)
+    if base._output_nr:
+        old.__dict__["_output_nr"] = base._output_nr
+    flat = old.reshape(-1)
+    res = op(flat[pos], *args, **kwargs)
+    _copy_into(view, res._data)  # raises (leaving both unchanged) if res does not fit
+    new_flat = flat.clone()
+    new_flat[pos] = res
+    new_base = new_flat.reshape(base._data.shape)
+    for t, src in ((base, new_base), (view, new_flat[pos])):
+        t.grad_fn, t._requires_grad = src.grad_fn, True
+        t.__dict__.pop("_output_nr", None)
+        if src._output_nr:
+            t.__dict__["_output_nr"] = src._output_nr
+    return view
+
+
+def _positions(v, b):
+    """Flat (C-order) positions in array ``b`` of the elements of ``v``, a NumPy view of ``b``,
+    found by memory address."""
+
+    def addresses(a):
+        addr = np.full(a.shape, a.__array_interface__["data"][0], dtype=np.int64)
+        for k, (n, st) in enumerate(zip(a.shape, a.strides)):
+            addr = addr + (np.arange(n, dtype=np.int64) * st).reshape((n,) + (1,) * (a.ndim - k - 1))
+        return addr
+
+    ab = addresses(b).reshape(-1)
+    order = np.argsort(ab, kind="stable")
+    return order[np.searchsorted(ab, addresses(v), sorter=order)]
 
 
 def _copy_into(self, src):
@@ -1083,12 +1164,14 @@ def _inplace_binary(ufunc, op):
                                f"{_TYPE_NAMES[_dt.FROM_NP[d.dtype].name]}")
         elif not isinstance(o, (int, float, bool, np.generic)):
             return NotImplemented
-        if not d.flags.writeable:
-            _copy_into(self, d)  # raises the overlap error
         if ufunc is np.true_divide and d.dtype.kind != "f":
             raise RuntimeError(f"result type Float can't be cast to the desired output type "
                                f"{_TYPE_NAMES[_dt.FROM_NP[d.dtype].name]}")
-        ufunc(d, o, out=d, casting="unsafe")
+        try:
+            ufunc(d, o, out=d, casting="unsafe")
+        except ValueError:
+            _copy_into(self, d)  # a read-only (expanded) tensor: raises PyTorch's overlap error
+            raise
         self._bump()
         return self
 
@@ -1197,6 +1280,15 @@ def _rmod(self, other):
     return remainder(other, self)
 
 
+def _pow_dunder(self, exponent):
+    """``x ** n``: small integer powers without autograd go straight to multiplication."""
+    if exponent.__class__ is int and 2 <= exponent <= 3 and not (self._requires_grad and grad_mode.enabled):
+        d = self._data
+        if d.dtype.kind != "b":
+            return wrap(d * d if exponent == 2 else d * d * d)
+    return pow(self, exponent)
+
+
 def _pow_inplace(self, e):
     return apply_inplace(self, pow, e)
 
@@ -1221,14 +1313,16 @@ def _guard(fn):
 
 
 DUNDERS = {
-    "__add__": _guard(_add), "__radd__": _guard(_add), "__iadd__": add_inplace,
-    "__sub__": _guard(_sub), "__rsub__": _guard(_rsub), "__isub__": sub_inplace,
-    "__mul__": _guard(mul), "__rmul__": _guard(mul), "__imul__": mul_inplace,
-    "__truediv__": _guard(true_div), "__rtruediv__": _guard(_rdiv), "__itruediv__": div_inplace,
+    # NOTE: arithmetic dunders call the op directly (an unknown operand type raises TypeError
+    # inside it); comparisons keep the guard so that ``t == None`` is False, not an error.
+    "__add__": _add, "__radd__": _add, "__iadd__": add_inplace,
+    "__sub__": _sub, "__rsub__": _rsub, "__isub__": sub_inplace,
+    "__mul__": mul, "__rmul__": mul, "__imul__": mul_inplace,
+    "__truediv__": true_div, "__rtruediv__": _rdiv, "__itruediv__": div_inplace,
     "__floordiv__": _guard(floor_divide), "__rfloordiv__": _guard(_rfloordiv),
     "__ifloordiv__": _inplace_binary(np.floor_divide, floor_divide),
     "__mod__": _guard(remainder), "__rmod__": _guard(_rmod), "__imod__": _inplace_binary(np.remainder, remainder),
-    "__pow__": _guard(pow), "__rpow__": _guard(_rpow), "__ipow__": _pow_inplace,
+    "__pow__": _pow_dunder, "__rpow__": _guard(_rpow), "__ipow__": _pow_inplace,
     "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs, "__invert__": bitwise_not,
     "__eq__": _guard(eq), "__ne__": _guard(ne), "__lt__": _guard(lt), "__le__": _guard(le),
     "__gt__": _guard(gt), "__ge__": _guard(ge),

@@ -49,6 +49,9 @@ def _infer_shape(shape, numel):
         if s != -1:
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape [{', '.join(map(str, shape))}] because "
+                               "the unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -226,6 +229,8 @@ def _aexpand(x, shape):
     zero-stride array directly costs ~0.2 us, and backward expands a gradient for every sum/mean."""
     if x.__class__ is not np.ndarray:
         x = np.asarray(x)
+    if not x.ndim:
+        return np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
     if not x.flags.c_contiguous:
         return np.broadcast_to(x, shape)
     lead = len(shape) - x.ndim
@@ -262,10 +267,10 @@ class TransposeBackward0(Node):
         return (F.transpose(grad, self.d0, self.d1),)
 
 
-def permute(input, *dims):
-    """A view with the dims reordered."""
+def permute(input, *args, dims=None):
+    """A view with the dims reordered: ``x.permute(2, 0, 1)``, ``permute(x, (2, 0, 1))`` or ``dims=``."""
     d = input._data
-    dims = shape_arg(dims)
+    dims = shape_arg(args) if dims is None else shape_arg((dims,))
     if len(dims) != d.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
@@ -333,7 +338,7 @@ class TBackward0(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (F.transpose(grad, 0, 1),)
+        return (F.transpose(grad, 0, -1),)  # -1: also right for the 0-d and 1-D tensors t() accepts
 
 
 def t(input):
@@ -348,8 +353,8 @@ def t(input):
 
 
 def _T(self):
-    nd = self._data.ndim
-    return permute(self, tuple(range(nd - 1, -1, -1))) if nd > 2 else t(self)
+    # NOTE: PyTorch's .T is a permute at every rank (grad_fn PermuteBackward0, not TBackward0).
+    return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
 
 def _mT(self):
@@ -570,4 +575,4 @@ def contiguous(input, memory_format=None):
 METHODS = ["view", "reshape", "view_as", "reshape_as", "flatten", "ravel", "unflatten", "expand", "expand_as",
            "broadcast_to", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
            "unsqueeze", "squeeze", "clone", "contiguous", "narrow", "select", "unfold"]
-DUNDERS = {"T": property(_T), "mT": property(_mT), "mH": property(_mT), "H": property(_T)}
+DUNDERS = {"T": property(_T), "mT": property(_mT), "mH": property(_mT), "H": property(_mT)}
