@@ -1,0 +1,24 @@
+"""Flatten parameters into one vector and back."""
+import numpy as np
+
+from ...tensor import Tensor
+
+__all__ = ["parameters_to_vector", "vector_to_parameters"]
+
+
+def parameters_to_vector(parameters):
+    """All ``parameters`` flattened and concatenated into one 1-D tensor (differentiable)."""
+    from ...ops.shapes import cat
+
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of ``vec`` into ``parameters`` (their ``.data``)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    pointer = 0
+    for p in parameters:
+        n = p.numel()
+        p._data = np.array(vec._data[pointer:pointer + n].reshape(p._data.shape), dtype=p._data.dtype)
+        pointer += n
