@@ -367,8 +367,11 @@ class Tensor:
 
         ``gradient`` is required unless the tensor has one element.
         """
-        _engine.run_backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                             inputs)
+        if gradient is None and inputs is None and not create_graph:
+            _engine.backward_scalar(self, retain_graph)
+        else:
+            _engine.run_backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                                 inputs)
 
     def _share_vc(self):
         """The version counter, created on first need so that views can share it."""
@@ -581,6 +584,8 @@ def _wrap_dim(dim, ndim, op="dim"):
 _node.Tensor = Tensor
 _EPOCH = _node.EPOCH
 from .autograd import engine as _engine  # noqa: E402  (the engine needs Tensor defined first)
+
+_engine._Tensor[0] = Tensor
 
 
 def _install_methods():

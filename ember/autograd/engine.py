@@ -308,6 +308,14 @@ def _run_fast(root_nodes, deps, buffers, release):
         if n not in deps:
             b = buffers.pop(n)
             ready.append((n, b[0] if n._n_outputs == 1 else b))
+    _drain(ready, deps, buffers, release)
+
+
+def _run_fast_from(node, grad, deps, release):
+    _drain([(node, grad)], deps, {}, release)
+
+
+def _drain(ready, deps, buffers, release):
     pop = buffers.pop
     get = buffers.get
     while ready:
@@ -375,6 +383,26 @@ def _check_anomaly(node, outs):
                 warnings.warn("Error detected in {}. Traceback of forward call that caused the error:\n{}".format(
                     node.name(), "".join(tb)), UserWarning, stacklevel=2)
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def backward_scalar(t, retain_graph):
+    """``loss.backward()`` on a one-element float result of an op: the common case, without
+    the argument handling of ``run_backward`` (which it falls back to for anything else)."""
+    fn = t.grad_fn
+    d = t._data
+    if fn is None or d.size != 1 or d.dtype.kind != "f" or _anomaly[0]:
+        return run_backward((t,), None, retain_graph, False, None)
+    g = np.array(1, d.dtype)
+    if d.ndim:
+        g = g.reshape(d.shape)
+    if fn._n_outputs != 1:
+        b = [None] * fn._n_outputs
+        b[t._output_nr] = g
+        g = b
+    deps = _discover((fn,))
+    if fn in deps:  # cannot happen for a node with a fresh output, but stay correct
+        return run_backward((t,), None, retain_graph, False, None)
+    _run_fast_from(fn, g, deps, not retain_graph)
 
 
 def run_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

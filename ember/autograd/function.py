@@ -30,15 +30,14 @@ import inspect
 import numpy as np
 
 from . import engine as _engine, grad_mode
+from . import node as _node
 from .node import Node, NO_EDGE, grad_accumulator, _FREED_MSG
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "InplaceFunction", "NestedIOFunction"]
 
 
 def _tensor():
-    from ..tensor import Tensor
-
-    return Tensor
+    return _node.Tensor  # set by ember.tensor at import
 
 
 class FunctionCtx:

@@ -335,7 +335,8 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 else:
                     rb = False
                     c = other.__class__
-                    if (c is float and ad.dtype.kind == "f") or c is bool:
+                    # NOTE: a Python int or float never widens a float tensor (NumPy's weak scalars agree)
+                    if ((c is float or c is int) and ad.dtype.kind == "f") or c is bool:
                         bd = other
                     else:
                         ad, bd = promote_scalar(ad, other)
@@ -345,7 +346,7 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 rb = other._requires_grad
                 ra = False
                 c = input.__class__
-                if (c is float and bd.dtype.kind == "f") or c is bool:
+                if ((c is float or c is int) and bd.dtype.kind == "f") or c is bool:
                     ad = input
                 else:
                     bd, ad = promote_scalar(bd, input)

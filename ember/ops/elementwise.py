@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from ._scaffold import (A, T, EPOCH, SAVE_BOTH, SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, Node, UnaryNode, binary_op,
+from ._scaffold import (A, T, EPOCH, EPOCH as _EPOCH, SAVE_BOTH, SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, Node, UnaryNode, binary_op,
                         grad_accumulator, needs_grad, record, register, save_output, unary_op, wrap)
 
 _make = Tensor._make
@@ -1168,11 +1168,16 @@ def _inplace_binary(ufunc, op):
             raise RuntimeError(f"result type Float can't be cast to the desired output type "
                                f"{_TYPE_NAMES[_dt.FROM_NP[d.dtype].name]}")
         try:
-            ufunc(d, o, out=d, casting="unsafe")
+            ufunc(d, o, d)  # NOTE: positional ``out`` and default casting: the cheapest call
         except ValueError:
             _copy_into(self, d)  # a read-only (expanded) tensor: raises PyTorch's overlap error
             raise
-        self._bump()
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+        _EPOCH[0] += 1
         return self
 
     method.__name__ = op.__name__ + "_"

@@ -18,7 +18,9 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
-from ._scaffold import Node, record, register, save_output, wrap
+from ._scaffold import grad_accumulator, Node, record, register, save_output, wrap
+
+_make = Tensor._make
 
 __all__ = ["sum", "mean", "sum_to", "normalize_dims", "keep_shape", "return_type"]
 
@@ -136,7 +138,10 @@ class SumBackward0(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (F.expand(F.reshape(grad, self.keep), self.in_shape),)
+        keep = self.keep
+        if keep is not None:
+            grad = F.reshape(grad, keep)
+        return (F.expand(grad, self.in_shape),)
 
 
 class SumBackward1(SumBackward0):
@@ -155,6 +160,21 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         tensor([3., 7.])
     """
     d = input._data
+    if dim is None and dtype is None and d.dtype.kind == "f":  # the common ``loss.sum()``: inlined
+        r = _add_reduce(d, None, None, None, keepdim)
+        res = _make(r if r.__class__ is np.ndarray else np.asarray(r))
+        if input._requires_grad and grad_mode.enabled:
+            node = SumBackward0()
+            node.in_shape = d.shape
+            node.keep = None  # a 0-d gradient expands directly (keepdim: its 1s broadcast too)
+            fn = input.grad_fn
+            node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+            node.needs_input_grad = (True,)
+            node.saved = node.arrays = node.versions = ()
+            node.epoch = 0
+            res._requires_grad = True
+            res.grad_fn = node
+        return res
     axes = _axes(dim, d.ndim) if dim is not None else None
     r = d.sum(axis=axes, dtype=_sum_dtype(d, dtype), keepdims=keepdim)
     res = wrap(r)
@@ -164,6 +184,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         node.keep = keep_shape(d.shape, axes)
         record(node, (input,), (res,))
     return res
+
+
+_add_reduce = np.add.reduce
 
 
 def _asum(x, dim=None, keepdim=False):
