@@ -22,7 +22,6 @@ Example::
 """
 import functools
 import os
-import traceback
 import warnings
 
 from . import engine
@@ -47,6 +46,8 @@ _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def forward_stack():
     """The current call stack as formatted lines, without ember's own frames at its end, so
     that it ends at the user's line that called the op."""
+    import traceback  # kept out of ``import ember``
+
     stack = traceback.extract_stack()
     while stack and os.path.abspath(stack[-1].filename).startswith(_EMBER_DIR + os.sep):
         stack.pop()

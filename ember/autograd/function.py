@@ -25,7 +25,6 @@ Example::
     tensor(12.)
 """
 import functools
-import inspect
 
 import numpy as np
 
@@ -259,6 +258,8 @@ class Function(metaclass=_FunctionMeta):
 def _bind(forward, args, kwargs, separate):
     """Keyword arguments moved to their positions, as PyTorch does (each one is an input that
     gets a gradient slot); the setup_context form also fills in defaults, so ``inputs`` is complete."""
+    import inspect  # only for calls with keyword arguments; kept out of ``import ember``
+
     bound = inspect.signature(forward).bind(*(() if separate else (None,)), *args, **kwargs)
     if separate:
         bound.apply_defaults()

@@ -23,7 +23,6 @@ Example::
     (False, True)
 """
 import functools
-import inspect
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
@@ -76,6 +75,8 @@ class _DecoratorContextManager:
     enters a fresh copy, from ``clone()``)."""
 
     def __call__(self, fn):
+        import inspect  # kept out of ``import ember``
+
         if inspect.isclass(fn):
             raise RuntimeError(f"{type(self).__name__} cannot decorate a class; decorate its methods instead")
         if inspect.isgeneratorfunction(fn):

@@ -50,8 +50,18 @@ class Generator:
         if not -(1 << 63) <= seed < (1 << 64):
             raise ValueError("Overflow when unpacking long long")
         self._seed = seed % (1 << 64)
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._stream = None  # made on first use: importing numpy.random costs ~10 ms at ``import ember``
         return self
+
+    @property
+    def _rng(self):
+        if self._stream is None:
+            self._stream = np.random.Generator(np.random.PCG64(self._seed))
+        return self._stream
+
+    @_rng.setter
+    def _rng(self, value):
+        self._stream = value
 
     def seed(self):
         """Seed from the operating system's entropy; returns the seed chosen."""
