@@ -164,3 +164,14 @@ def test_failed_inplace_ops_leave_tensors_unchanged():
         y.sum().backward()
         return failed, x, x._version, i, y, a.grad
     same(prog)
+
+
+# -- bool tensors in subtraction ---------------------------------------------------------------------
+@pytest.mark.parametrize("prog,match", [
+    (lambda m: m.tensor([True, False]) - 1, "Subtraction, the `-` operator, with a bool tensor is not supported"),
+    (lambda m: 1.5 - m.tensor([True, False]), "Subtraction, the `-` operator, with a bool tensor is not supported"),
+    (lambda m: m.ones(2) - m.tensor([True, False]), "with a bool tensor is not supported"),
+    (lambda m: m.tensor([True]) - m.tensor([False]), "with two bool tensors is not supported"),
+], ids=["bool-int", "float-bool", "float_t-bool_t", "bool-bool"])
+def test_bool_subtraction(prog, match):
+    same_error(prog, match)

@@ -218,6 +218,16 @@ class BinaryNode(Node):
         return ga, gb
 
 
+def _check_bool(a, b, messages):
+    """Raise PyTorch's error for an op it refuses on bool tensors (``messages``: one, two)."""
+    na = isinstance(a, Tensor) and a._data.dtype.kind == "b" or a.__class__ is bool
+    nb = isinstance(b, Tensor) and b._data.dtype.kind == "b" or b.__class__ is bool
+    if na and nb:
+        raise RuntimeError(messages[1])
+    if (na and isinstance(a, Tensor)) or (nb and isinstance(b, Tensor)):
+        raise RuntimeError(messages[0])
+
+
 def _write_out(out, res, name):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -306,12 +316,13 @@ def _new_vc(t):
     return vc
 
 
-def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=None):
+def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=None, bool_error=None):
     """Define a broadcasting binary op from its array kernel and gradient rule.
 
     Either operand may be a Python scalar. ``floating``: integer results are computed in
-    the default float dtype (true division). The rule returns ``(grad_input, grad_other)``
-    in the output's shape; reduction to each input's shape is done for it.
+    the default float dtype (true division). ``bool_error``: (one, two) messages for an op
+    PyTorch refuses on bool tensors (subtraction). The rule returns ``(grad_input,
+    grad_other)`` in the output's shape; reduction to each input's shape is done for it.
     """
 
     def deco(rule):
@@ -363,13 +374,22 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                     if bd.__class__ is _ndarray:
                         bd = bd.astype(f)
                     promoted = True
+            if promoted and bool_error is not None:
+                _check_bool(input, other, bool_error)
             try:
                 r = kernel(ad, bd)
             except ValueError as e:  # NOTE: only the error path pays for the shape check
                 raise broadcast_error(np.shape(ad), np.shape(bd), e) from None
+            except TypeError:
+                if bool_error is not None:
+                    _check_bool(input, other, bool_error)
+                raise
             if r.__class__ is not _ndarray:
                 r = _asarray(r)
-            res = _make(r)
+            res = _new(Tensor)
+            res._data = r
+            res._requires_grad = False
+            res.grad_fn = res._grad = res._vc = None
             if (ra or rb) and grad_mode.enabled:
                 node = node_cls()
                 if ra:

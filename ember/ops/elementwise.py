@@ -31,7 +31,11 @@ def _add(ctx, F, grad):
     return grad, grad
 
 
-@binary_op(np.subtract, SAVE_NONE, name="sub")
+@binary_op(np.subtract, SAVE_NONE, name="sub", bool_error=(
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+    "use the `~` or `logical_not()` operator instead.",
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+    "operator instead."))
 def _sub(ctx, F, grad):
     """x - y. d/dx = 1, d/dy = -1."""
     return grad, (-grad if ctx.needs_input_grad[1] else None)
