@@ -19,6 +19,7 @@ from . import ops as _ops
 from .tensor import _install_methods
 from ._tensor_str import set_printoptions, get_printoptions, printoptions
 from . import autograd, cuda
+from .serialization import save, load  # pickle/zipfile are imported on first use
 
 _install_methods()
 

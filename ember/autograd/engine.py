@@ -179,6 +179,8 @@ def _accumulate(acc, g, diff):
             g = T.sum_to(g, var.shape)
         if g.dtype is not var.dtype:
             g = g.to(var.dtype)
+        if var._grad is None and not g._data.flags.writeable:  # a broadcast view: .grad must own its memory
+            g = g.clone()
         var._grad = g if var._grad is None else var._grad + g
     else:
         if g.shape != data.shape:

@@ -7,12 +7,16 @@ function that trains and returns its final loss and the fitted polynomial:
 2. Tensors with hand-written gradients
 3. autograd
 4. a custom autograd Function (Legendre polynomial P3)
+5. ``nn.Sequential`` + ``nn.Linear`` + ``nn.MSELoss``, updates by hand
+6. ``optim.RMSprop``
+7. a custom ``nn.Module`` of four Parameters, ``optim.SGD``
+8. a dynamic net (random depth, one weight reused), SGD with momentum
 
-Run ``python -m ember.examples.evolution``; it prints one row per stage. The stages of
-nn, optim and custom modules join when ``ember.nn`` and ``ember.optim`` land.
+Run ``python -m ember.examples.evolution``; it prints one row per stage.
 """
 import argparse
 import math
+import random
 import time
 
 import numpy as np
@@ -114,11 +118,138 @@ def stage4_custom_function(steps=STEPS, seed=0):
     return loss.item(), f"y = {a.item():.4f} + {b.item():.4f} P3({c.item():.4f} + {d.item():.4f} x)"
 
 
+def _features(x):
+    """x, x^2, x^3 as the columns of a (2000, 3) tensor (the seed's ``x.unsqueeze(-1).pow(p)``)."""
+    return x.unsqueeze(-1).pow(ember.tensor([1, 2, 3]))
+
+
+def _linear_poly(model):
+    lin = model[0]
+    w = lin.weight[0].tolist()
+    return f"y = {lin.bias.item():.4f} + {w[0]:.4f} x + {w[1]:.4f} x^2 + {w[2]:.4f} x^3"
+
+
+def stage5_nn(steps=STEPS, seed=0):
+    """``nn.Sequential(Linear, Flatten)`` and ``MSELoss(reduction='sum')``; updates by hand."""
+    from ember import nn
+
+    ember.manual_seed(seed)
+    x, y = _data()
+    xx = _features(x)
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    loss_fn = nn.MSELoss(reduction="sum")
+    lr = 1e-6
+    for _ in range(steps):
+        loss = loss_fn(model(xx), y)
+        model.zero_grad()
+        loss.backward()
+        with ember.no_grad():
+            for param in model.parameters():
+                param -= lr * param.grad
+    return loss.item(), _linear_poly(model)
+
+
+def stage6_optim(steps=STEPS, seed=0):
+    """The same model trained by ``optim.RMSprop``."""
+    from ember import nn, optim
+
+    ember.manual_seed(seed)
+    x, y = _data()
+    xx = _features(x)
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    loss_fn = nn.MSELoss(reduction="sum")
+    optimizer = optim.RMSprop(model.parameters(), lr=1e-3)
+    for _ in range(steps):
+        loss = loss_fn(model(xx), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item(), _linear_poly(model)
+
+
+def _polynomial3():
+    from ember import nn
+
+    class Polynomial3(nn.Module):
+        """y = a + b x + c x^2 + d x^3 with the four coefficients as Parameters."""
+
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c, self.d = (nn.Parameter(ember.randn(())) for _ in range(4))
+
+        def forward(self, x):
+            return self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+
+    return Polynomial3
+
+
+def stage7_custom_module(steps=STEPS, seed=0):
+    """A custom ``nn.Module`` of four Parameters, trained by ``optim.SGD``."""
+    from ember import nn, optim
+
+    ember.manual_seed(seed)
+    x, y = _data()
+    model = _polynomial3()()
+    criterion = nn.MSELoss(reduction="sum")
+    optimizer = optim.SGD(model.parameters(), lr=1e-6)
+    for _ in range(steps):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    m = model
+    return loss.item(), f"y = {m.a.item():.4f} + {m.b.item():.4f} x + {m.c.item():.4f} x^2 + {m.d.item():.4f} x^3"
+
+
+def _dynamic_net():
+    from ember import nn
+
+    class DynamicNet(nn.Module):
+        """A cubic plus e x^4 (and e x^5) on a random number of steps: control flow in forward,
+        one Parameter used several times."""
+
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c, self.d, self.e = (nn.Parameter(ember.randn(())) for _ in range(5))
+
+        def forward(self, x):
+            y = self.a + self.b * x + self.c * x ** 2 + self.d * x ** 3
+            for exp in range(4, random.randint(4, 6)):
+                y = y + self.e * x ** exp
+            return y
+
+    return DynamicNet
+
+
+def stage8_dynamic_net(steps=30000, seed=0):
+    """``DynamicNet`` (random depth, a shared weight) with SGD and momentum, 30,000 steps."""
+    from ember import nn, optim
+
+    random.seed(seed)
+    ember.manual_seed(seed)
+    x, y = _data()
+    model = _dynamic_net()()
+    criterion = nn.MSELoss(reduction="sum")
+    optimizer = optim.SGD(model.parameters(), lr=1e-8, momentum=0.9)
+    for _ in range(steps):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    m = model
+    return loss.item(), (f"y = {m.a.item():.4f} + {m.b.item():.4f} x + {m.c.item():.4f} x^2 + {m.d.item():.4f} x^3"
+                         f" + {m.e.item():.4f} x^4 ? + {m.e.item():.4f} x^5 ?")
+
+
 STAGES = [
     (1, "NumPy, hand-written gradients", stage1_numpy),
     (2, "Tensors, hand-written gradients", stage2_tensors),
     (3, "autograd", stage3_autograd),
     (4, "custom autograd.Function", stage4_custom_function),
+    (5, "nn.Sequential + Linear + MSELoss", stage5_nn),
+    (6, "optim.RMSprop", stage6_optim),
+    (7, "custom nn.Module + SGD", stage7_custom_module),
+    (8, "dynamic net, SGD + momentum", stage8_dynamic_net),
 ]
 
 
@@ -130,7 +261,7 @@ def run(stages=None, steps=STEPS, out=print):
         if stages and number not in stages:
             continue
         t0 = time.perf_counter()
-        loss, poly = fn(steps)
+        loss, poly = fn(steps * 15 if number == 8 else steps)  # the seed runs 8 for 30,000 steps
         dt = time.perf_counter() - t0
         rows.append((number, level, loss, poly, dt))
         out(f"{number:>5}  {level:<32} {loss:>11.4f}  {dt:>7.3f}  {poly}")

@@ -46,13 +46,10 @@ class Parameter(Tensor):
         return (_rebuild_parameter, (np.array(self._data), self._requires_grad))
 
     def __deepcopy__(self, memo):
+        # NOTE: as in PyTorch, the copy gets the data and requires_grad, but not ``.grad``
         if id(self) in memo:
             return memo[id(self)]
-        import copy
-
-        result = Parameter(Tensor._make(self._data.copy()), self._requires_grad)
-        if self._grad is not None:
-            result._grad = copy.deepcopy(self._grad, memo)
+        result = type(self)(Tensor._make(self._data.copy()), self._requires_grad)
         memo[id(self)] = result
         return result
 
@@ -61,16 +58,30 @@ def _rebuild_parameter(data, requires_grad):
     return Parameter(Tensor._make(data), requires_grad)
 
 
-class Buffer(Tensor):
-    """Marks a tensor to be registered as a buffer when assigned to a Module attribute."""
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` is True for the tensors ``Buffer(...)`` made (they are plain Tensors)."""
+
+    def __instancecheck__(cls, instance):
+        if cls is Buffer:
+            return isinstance(instance, Tensor) and instance.__dict__.get("_is_buffer", False)
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """Marks a tensor to be registered as a buffer when assigned to a Module attribute.
+
+    ``Buffer(t)`` returns a detached Tensor on ``t``'s memory, tagged so that
+    ``module.name = Buffer(t)`` registers it (``persistent=False``: left out of ``state_dict``).
+    """
 
     def __new__(cls, data=None, *, persistent=True):
         from .. import empty
 
         if data is None:
             data = empty(0)
-        t = data.detach()
-        t.__dict__["_buffer_persistent"] = persistent
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.__dict__["persistent"] = persistent
+        t.__dict__["_is_buffer"] = True
         return t
 
 

@@ -24,16 +24,13 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._make(np.array(0.0, np.float32))
-    dtype = tensors[0]._data.dtype
+    dtype = np.result_type(*[t._data.dtype for t in tensors])
+    # NOTE: numpy's vector norm covers every order as torch.linalg.vector_norm does
+    # (0 counts nonzeros, inf / -inf take the max / min magnitude); accumulate in float64.
     with grad_mode.no_grad():
-        if norm_type == math.inf:
-            norms = [np.abs(t._data).max() if t._data.size else 0.0 for t in tensors]
-            total = np.max(np.asarray(norms, dtype=dtype))
-        else:
-            norms = [np.linalg.norm(t._data.reshape(-1).astype(np.float64), norm_type) if norm_type not in (0.0,)
-                     else np.count_nonzero(t._data) for t in tensors]
-            total = np.linalg.norm(np.asarray(norms), norm_type) if norm_type != 0.0 else np.sum(norms)
-        total = np.asarray(total, dtype=dtype)
+        norms = [np.linalg.norm(t._data.reshape(-1).astype(np.float64), norm_type) if t._data.size
+                 else 0.0 for t in tensors]
+        total = np.asarray(np.linalg.norm(np.asarray(norms), norm_type), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
@@ -46,10 +43,11 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale the gradients in place by ``max_norm / (total_norm + 1e-6)`` when that is below 1."""
     grads = _grads(parameters)
     coef = float(max_norm) / (float(total_norm) + 1e-6)
-    if coef < 1:
-        for g in grads:
-            g._data *= np.asarray(coef, g._data.dtype)
-            g._bump()
+    if not coef < 1 and not math.isnan(coef):  # clamped to 1: nothing to scale
+        return
+    for g in grads:  # NOTE: a NaN norm makes NaN gradients, as in PyTorch
+        g._data *= np.asarray(coef, g._data.dtype)
+        g._bump()
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -1,6 +1,4 @@
 """Flatten parameters into one vector and back."""
-import numpy as np
-
 from ...tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -14,11 +12,15 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of ``vec`` into ``parameters`` (their ``.data``)."""
+    """Make each of ``parameters`` a view of its consecutive slice of ``vec``.
+
+    As in PyTorch (``param.data = vec[a:b].view_as(param).data``) the parameters then share
+    memory with ``vec`` and take its dtype.
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     pointer = 0
     for p in parameters:
         n = p.numel()
-        p._data = np.array(vec._data[pointer:pointer + n].reshape(p._data.shape), dtype=p._data.dtype)
+        p._data = vec._data[pointer:pointer + n].reshape(p._data.shape)
         pointer += n
