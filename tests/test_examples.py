@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize("number,level,fn", evolution.STAGES, ids=[s[1] for s in evolution.STAGES])
 def test_evolution_stage_converges(number, level, fn):
-    loss, poly = fn()
+    loss, poly = fn()  # each stage's own number of steps (2,000; 30,000 for the dynamic net)
     assert loss < 12.0, f"stage {number} ended at loss {loss}"
     assert poly.startswith("y = ")
 
@@ -41,7 +41,8 @@ def _run(cmd):
     return res.stdout
 
 
-SEEDS_CORE = ["01_numpy.py", "02_tensors.py", "03_autograd.py", "04_custom_function.py"]
+SEEDS_CORE = ["01_numpy.py", "02_tensors.py", "03_autograd.py", "04_custom_function.py", "05_nn.py", "06_optim.py",
+              "07_custom_module.py", "08_dynamic_net.py"]
 
 
 @pytest.mark.skipif(not SEED_DIR.exists(), reason="../shared/seed not present")
