@@ -15,7 +15,6 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._device import CPU, as_device
-from .autograd import grad_mode
 from .autograd import node as _node
 
 __all__ = ["Tensor", "Size"]

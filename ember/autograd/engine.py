@@ -11,7 +11,7 @@ from itertools import repeat
 import numpy as np
 
 from . import grad_mode
-from .node import A, T, AccumulateGrad, edge, NO_EDGE
+from .node import A, T, AccumulateGrad, edge
 
 __all__ = ["run_backward", "run_grad"]
 

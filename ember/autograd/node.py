@@ -23,7 +23,6 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
 
 Tensor = None  # set by ember.tensor once the class exists (this module is imported first)
 

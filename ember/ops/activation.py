@@ -17,7 +17,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ._scaffold import Node, record, register, save_output, wrap
-from .elementwise import apply_inplace, relu, sigmoid, tanh
+from .inplace import apply_inplace
+from .unary import relu, sigmoid, tanh
 from .reduce import normalize_dims
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu", "elu_", "selu", "selu_", "celu",
@@ -262,7 +263,7 @@ def gelu(input, approximate="none"):
     if approximate == "tanh":
         r = 0.5 * d * (1 + np.tanh(_K_TANH * (d + 0.044715 * d * d * d)))
     else:
-        from .elementwise import _erf
+        from .unary import _erf
 
         r = 0.5 * d * (1 + _erf(d * _SQRT_HALF))
     return _apply(GeluBackward0, input, r.astype(d.dtype, copy=False), approximate=approximate)

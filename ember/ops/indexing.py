@@ -386,7 +386,7 @@ def setitem(input, idx, value):
     """``input[idx] = value``: writes into input's memory (value broadcast to the indexed shape
     and converted to input's dtype); recorded by autograd when input or value needs it, so the
     gradient reaches the value and the old input where it was not overwritten."""
-    from .elementwise import apply_inplace, check_inplace
+    from .inplace import apply_inplace, check_inplace
 
     d = input._data
     index, basic = _translate(d, idx)
@@ -421,7 +421,7 @@ def index_put(input, indices, values, accumulate=False):
 
 def index_put_(self, indices, values, accumulate=False):
     """In-place ``index_put``."""
-    from .elementwise import apply_inplace
+    from .inplace import apply_inplace
 
     return apply_inplace(self, index_put, indices, values, accumulate)
 

@@ -203,7 +203,7 @@ ger = outer
 def _add_scaled(input, prod, beta, alpha):
     """beta * input + alpha * prod, with input broadcast to prod's shape (PyTorch's rule). With
     beta == 0 the input is ignored, NaN included, but still gets a (zero) gradient."""
-    from .elementwise import where
+    from .compare import where
 
     inp = input.expand(prod.shape)
     if alpha != 1:
@@ -498,7 +498,7 @@ def matrix_power(input, n):
     if n < 0:
         raise NotImplementedError("matrix_power with a negative exponent needs linalg.inv, which ember does not have")
     if n == 0:
-        from .elementwise import where
+        from .compare import where
 
         eye = wrap(np.broadcast_to(np.eye(d.shape[-1], dtype=d.dtype), d.shape).copy())
         return where(np.ones((), bool), eye, input)  # NOTE: the identity, with a zero gradient

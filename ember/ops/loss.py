@@ -17,7 +17,7 @@ from ..autograd import grad_mode
 from ..autograd.node import A
 from ._scaffold import Node, broadcast_error, record, wrap
 from .activation import logsigmoid
-from .elementwise import where
+from .compare import where
 from .reduce import _SCALAR
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",

@@ -7,8 +7,8 @@ so that an in-place change to either is caught by autograd's saved-tensor check)
 import numpy as np
 
 from ..autograd import grad_mode
-from ..tensor import Tensor, Size, _wrap_dim
-from ._scaffold import Node, record, register, wrap
+from ..tensor import Tensor, _wrap_dim
+from ._scaffold import Node, record, register
 
 __all__ = ["make_view", "shape_arg"]
 

@@ -19,7 +19,7 @@ __all__ = ["uniform_", "normal_", "bernoulli_", "random_", "exponential_", "geom
 def _fill_random(self, name, sample):
     """Overwrite ``self`` with ``sample(shape, np_dtype)``. Recorded like any in-place op: when
     ``self`` is part of a graph its new ``grad_fn`` passes a zero gradient back."""
-    from .elementwise import apply_inplace, check_inplace
+    from .inplace import apply_inplace, check_inplace
 
     if not (self._requires_grad and grad_mode.enabled):  # the common case (nn.init runs under no_grad)
         check_inplace(self)

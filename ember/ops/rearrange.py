@@ -316,7 +316,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 def _inplace(op):
     def method(self, *args, **kwargs):
-        from .elementwise import apply_inplace
+        from .inplace import apply_inplace
 
         return apply_inplace(self, op, *args, **kwargs)
 

@@ -303,7 +303,7 @@ def _prod_others_kernel(x, axis):
 def _tprod_others(x, axis):
     """The same, differentiable: row k of an n x n table holds x with x[k] replaced by 1, and
     ``prod`` of each row is the product of the others (O(n^2), used only for higher orders)."""
-    from .elementwise import where
+    from .compare import where
 
     xm = x.transpose(axis, -1)
     lead, n = tuple(xm.shape[:-1]), xm.shape[-1]
@@ -403,9 +403,9 @@ def _along(input, dim, keepdim, name, index_fn, node_cls, rtype):
 
 def _minmax(input, dim, keepdim, name):
     if isinstance(dim, Tensor):  # max(input, other) is the elementwise maximum
-        from . import elementwise
+        from . import compare
 
-        return elementwise.maximum(input, dim) if name == "max" else elementwise.minimum(input, dim)
+        return compare.maximum(input, dim) if name == "max" else compare.minimum(input, dim)
     d = input._data
     is_max = name == "max"
     if dim is None:
@@ -776,7 +776,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     if d.dtype.kind != "f":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{_SCALAR[d.dtype.name]}")
-    from .elementwise import isnan, logical_not
+    from .compare import isnan, logical_not
 
     return nansum(input, dim, keepdim, dtype=dtype) / sum(logical_not(isnan(input)), dim, keepdim)
 

@@ -437,7 +437,7 @@ register("index_fill", _aindex_fill, index_fill)
 # -- in-place forms ---------------------------------------------------------------------------------------
 def _inplace(op):
     def method(self, *args, **kwargs):
-        from .elementwise import apply_inplace
+        from .inplace import apply_inplace
 
         return apply_inplace(self, op, *args, **kwargs)
 

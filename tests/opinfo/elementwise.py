@@ -90,6 +90,7 @@ OPS = [
     _u("erfc", -3.0, 3.0),
     _u("erfinv", -0.95, 0.95),
     OpInfo("logit", lambda m, x: m.logit(x), unary_samples(0.05, 0.95)),
+    OpInfo("logit_eps", lambda m, x: m.logit(x, eps=0.1), unary_samples(0.15, 0.85)),
     OpInfo("abs", lambda m, x: m.abs(x), _unary_away(), int_dtypes=("int64", "int32")),
     _u("sign", differentiable=True, int_dtypes=("int64",)),
     _u("floor", int_dtypes=("int64",)),
