@@ -462,8 +462,8 @@ class Tensor:
 
     __str__ = __repr__
 
-    def __hash__(self):
-        return id(self)
+    # Identity hashing at C speed (sets and dicts of parameters are common); ``==`` is elementwise.
+    __hash__ = object.__hash__
 
     def __reduce_ex__(self, proto):
         return (_rebuild, (np.array(self._data), self._requires_grad))

@@ -249,8 +249,33 @@ class Module(HooksMixin, StateDictMixin):
 
     def parameters(self, recurse=True):
         """Iterator over the parameters (of submodules too, with ``recurse``), each once."""
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        # NOTE: the same walk as named_parameters without building the dotted names; optimizers
+        # and zero_grad call this every step.
+        if not recurse:
+            seen = set()
+            for p in self._parameters.values():
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    yield p
+            return
+        seen = set()
+        for module in self._walk():
+            for p in module._parameters.values():
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    yield p
+
+    def _walk(self):
+        """This module and its submodules, depth first, each once (the order of named_modules)."""
+        out, memo, stack = [], set(), [self]
+        while stack:
+            m = stack.pop()
+            if m in memo:
+                continue
+            memo.add(m)
+            out.append(m)
+            stack.extend(c for c in reversed(list(m._modules.values())) if c is not None)
+        return out
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """Iterator over ``(dotted name, parameter)``; a shared parameter comes once unless
