@@ -59,20 +59,40 @@ def wrap(r):
 
 
 def record(node, inputs, outputs, saved=()):
-    """Wire ``node`` into the graph (the general, slower route used by ops of unusual arity).
+    """Wire ``node`` into the graph (the general route, used by ops of unusual arity).
 
     ``inputs`` are Tensors or None; ``saved`` may hold Tensors, ``SavedOutput``s, arrays and
     Python values. Marks ``outputs`` as produced by ``node``.
     """
     if grad_mode.inference:
         _check_not_inference(inputs)
-    node.next_functions = tuple(
-        (edge(t) if t._requires_grad else NO_EDGE) if isinstance(t, Tensor) else NO_EDGE for t in inputs)
-    node.needs_input_grad = tuple(e[0] is not None for e in node.next_functions)
-    node.saved = saved = tuple(saved)
-    node.arrays = tuple(s._data if isinstance(s, Tensor) else s.data if s.__class__ is SavedOutput else s
-                        for s in saved)
-    node.versions = tuple(version(s) if isinstance(s, Tensor) else None for s in saved)
+    edges = []
+    needs = []
+    for t in inputs:
+        if isinstance(t, Tensor) and t._requires_grad:
+            fn = t.grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
+            needs.append(True)
+        else:
+            edges.append(NO_EDGE)
+            needs.append(False)
+    node.next_functions = tuple(edges)
+    node.needs_input_grad = tuple(needs)
+    if saved:
+        saved = tuple(saved)
+        arrays = []
+        versions = []
+        for s in saved:
+            if isinstance(s, Tensor):
+                arrays.append(s._data)
+                vc = s._vc
+                versions.append(vc[0] if vc is not None else None)
+            else:
+                arrays.append(s.data if s.__class__ is SavedOutput else s)
+                versions.append(None)
+        node.saved, node.arrays, node.versions = saved, tuple(arrays), tuple(versions)
+    else:
+        node.saved = node.arrays = node.versions = ()
     node.epoch = EPOCH[0]
     if _anomaly[0]:
         _trace(node)
