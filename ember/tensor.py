@@ -73,6 +73,7 @@ class Tensor:
     # Defaults for rare state, overridden per instance through __dict__.
     _output_nr = 0
     _acc = None             # a leaf's AccumulateGrad node, made on first use
+    _edge = None            # (its AccumulateGrad, 0), the graph edge ops record for a leaf
     _base = None
     _hooks = None
     _post_acc_hooks = None
@@ -480,7 +481,7 @@ class Tensor:
         new._grad = None if self._grad is None else self._grad.__deepcopy__(memo)
         new._vc = None
         for k, v in self.__dict__.items():
-            if k not in ("_acc", "_hooks", "_post_acc_hooks", "_base"):
+            if k not in ("_acc", "_edge", "_hooks", "_post_acc_hooks", "_base"):  # graph state stays behind
                 import copy
 
                 new.__dict__[k] = copy.deepcopy(v, memo)

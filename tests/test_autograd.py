@@ -480,3 +480,15 @@ def test_inplace_failure_leaves_tensor_unchanged():
         x.sum().backward()
         return x, x._version, a.grad
     same(prog)
+
+
+def test_deepcopy_after_backward_gives_the_copy_its_own_gradients():
+    """A leaf's cached graph edge must not travel with a deepcopy: the copy's gradients land on it."""
+    import copy
+
+    w = ember.ones(3, requires_grad=True)
+    (w * 2).sum().backward()
+    w2 = copy.deepcopy(w)
+    (w2 * 3).sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0, 2.0]  # untouched by the copy's backward
+    assert w2.grad.tolist() == [5.0, 5.0, 5.0]  # its copied .grad (2) plus its own (3), as in PyTorch

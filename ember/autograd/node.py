@@ -234,6 +234,13 @@ def grad_accumulator(t):
     return acc
 
 
+def leaf_edge(t):
+    """``(AccumulateGrad, 0)`` for a leaf, made once and kept on the leaf (``t._edge``) so
+    that each op reading a parameter finds its edge in one attribute lookup."""
+    e = t.__dict__["_edge"] = (grad_accumulator(t), 0)
+    return e
+
+
 def edge(t):
     """``(node, output_nr)`` where the gradient of tensor ``t`` must go."""
     fn = t.grad_fn

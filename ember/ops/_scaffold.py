@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode
-from ..autograd.node import A, T, EPOCH, Node, NO_EDGE, SavedOutput, grad_accumulator
+from ..autograd.node import A, T, EPOCH, Node, NO_EDGE, SavedOutput, grad_accumulator, leaf_edge
 from ..tensor import Tensor
 
 _make = Tensor._make
@@ -43,7 +43,7 @@ def edge(t):
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
-    return (grad_accumulator(t), 0)
+    return (t._edge or leaf_edge(t))
 
 
 def version(t):
@@ -71,7 +71,7 @@ def record(node, inputs, outputs, saved=()):
     for t in inputs:
         if isinstance(t, Tensor) and t._requires_grad:
             fn = t.grad_fn
-            edges.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
+            edges.append((fn, t._output_nr) if fn is not None else (t._edge or leaf_edge(t)))
             needs.append(True)
         else:
             edges.append(NO_EDGE)
@@ -294,7 +294,7 @@ def unary_op(kernel, save=SAVE_INPUTS, *, floating=True, name=None, node_name=No
             if input._requires_grad and grad_mode.enabled:
                 node = node_cls()
                 fn = input.grad_fn
-                node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+                node.next_functions = ((fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input)),)
                 node.needs_input_grad = (True,)
                 if save == SAVE_INPUTS:
                     node.saved = (input,)
@@ -414,14 +414,14 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 node = node_cls()
                 if ra:
                     fn = input.grad_fn
-                    ea = (fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0)
+                    ea = (fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input))
                     vc = input._vc
                     va = vc[0] if vc is not None else None
                 else:
                     ea, va = NO_EDGE, None
                 if rb:
                     fn = other.grad_fn
-                    eb = (fn, other._output_nr) if fn is not None else (grad_accumulator(other), 0)
+                    eb = (fn, other._output_nr) if fn is not None else (other._edge or leaf_edge(other))
                     vc = other._vc
                     vb = vc[0] if vc is not None else None
                 else:

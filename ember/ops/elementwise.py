@@ -16,7 +16,7 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from ._scaffold import (A, T, EPOCH, SAVE_BOTH, SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, Node, UnaryNode, binary_op,
-                        grad_accumulator, record, register, unary_op, wrap)
+                        leaf_edge, record, register, unary_op, wrap)
 from .compare import guard, where
 from .inplace import _inplace_binary, apply_inplace, inplace_method
 from .unary import log, trunc
@@ -239,7 +239,7 @@ def _pow_tensor_scalar(input, exponent):
         node = PowBackward0()
         node.exponent = e
         fn = input.grad_fn
-        node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+        node.next_functions = ((fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input)),)
         node.needs_input_grad = (True,)
         node.saved = (input,)
         node.arrays = (d,)

@@ -18,7 +18,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
-from ._scaffold import grad_accumulator, Node, record, register, save_output, wrap
+from ._scaffold import Node, leaf_edge, record, register, save_output, wrap
 
 _make = Tensor._make
 
@@ -168,7 +168,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
             node.in_shape = d.shape
             node.keep = None  # a 0-d gradient expands directly (keepdim: its 1s broadcast too)
             fn = input.grad_fn
-            node.next_functions = ((fn, input._output_nr) if fn is not None else (grad_accumulator(input), 0),)
+            node.next_functions = ((fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input)),)
             node.needs_input_grad = (True,)
             node.saved = node.arrays = node.versions = ()
             node.epoch = 0
