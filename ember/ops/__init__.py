@@ -1,8 +1,9 @@
 """ember's ops, one module per family. Each module lists the names it exports as Tensor
 methods (``METHODS``), operator dunders (``DUNDERS``) and plain functions (``FUNCTIONS``)."""
 from . import elementwise, unary, compare, inplace
-from . import reduce, movement, indexing, scatter, masked, shapes, rearrange, linalg, creation, random
+from . import reduce, reduce_select, reduce_stats, cumulative, movement, indexing, scatter, masked, shapes, rearrange
+from . import linalg, einsum, matrix, creation, random
 from . import activation, nn_layers
 
-MODULES = (elementwise, unary, compare, inplace, reduce, movement, indexing, scatter, masked, shapes, rearrange,
-           linalg, creation, random, activation, nn_layers)
+MODULES = (elementwise, unary, compare, inplace, reduce, reduce_select, reduce_stats, cumulative, movement, indexing,
+           scatter, masked, shapes, rearrange, linalg, einsum, matrix, creation, random, activation, nn_layers)

@@ -145,7 +145,7 @@ def bilinear(input1, input2, weight, bias=None):
     if bias is not None and bias.shape[-1] != w[0]:
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[-1]} but "
                            f"expected {w[0]}")
-    from .linalg import einsum
+    from .einsum import einsum
 
     out = einsum("...i,oij,...j->...o", input1, weight, input2)
     return out if bias is None else out + bias

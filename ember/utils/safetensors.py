@@ -52,7 +52,7 @@ def save_file(tensors, filename, metadata=None):
     NOTE: the file is written atomically (a temporary file, then ``os.replace``), as ``ember.save`` does, so a
     failed save leaves the previous file intact.
     """
-    from ..serialization import _atomic_write
+    from ..serialization.writer import _atomic_write
 
     parts = _serialize(tensors, metadata)
 
