@@ -11,7 +11,8 @@ from hypothesis.extra import numpy as hnp
 
 import ember
 
-FAST = settings(max_examples=50, deadline=None)
+# derandomize: the same examples on every run, so CI is reproducible (raise max_examples to explore)
+FAST = settings(max_examples=50, deadline=None, derandomize=True)
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
 
 

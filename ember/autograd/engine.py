@@ -188,7 +188,11 @@ def _accumulate(acc, g, diff):
         old = var._grad
         if old is None:
             # NOTE: always copy: a rule may hand the same array to several inputs
-            var._grad = _Tensor[0]._make(np.array(g, dtype=data.dtype, copy=True))
+            t = _new(_Tensor[0])
+            t._data = np.array(g, data.dtype)
+            t._requires_grad = False
+            t.grad_fn = t._grad = t._vc = None
+            var._grad = t
         elif old._requires_grad:
             var._grad = _Tensor[0]._make(old._data + g)
         else:
@@ -199,6 +203,7 @@ def _accumulate(acc, g, diff):
             fn(var)
 
 
+_new = object.__new__
 _Tensor = [None]  # filled on first use (ember.tensor imports this module's package)
 
 

@@ -89,6 +89,8 @@ def _sum_to_kernel(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
         return x
+    if not shape:  # a broadcast scalar's gradient: one reduction, skipping ndarray.sum's Python layer
+        return np.add.reduce(x, None)
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
     r = x.sum(axis=axes, keepdims=True) if axes else x
