@@ -81,6 +81,8 @@ def _size_warning(input, target):
 
 
 def _broadcast(a, b):
+    if a._data.shape == b._data.shape:
+        return a._data.shape
     try:
         return np.broadcast_shapes(a._data.shape, b._data.shape)
     except ValueError:

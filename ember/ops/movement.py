@@ -84,7 +84,7 @@ def view(input, *shape):
     d = input._data
     shape = _infer_shape(shape_arg(shape), d.size)
     try:
-        r = np.reshape(d, shape, copy=False)
+        r = d.reshape(shape, copy=False)
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one dimension "
@@ -102,11 +102,11 @@ def reshape(input, *shape):
     d = input._data
     shape = _infer_shape(shape_arg(shape), d.size)
     try:
-        r = np.reshape(d, shape, copy=False)
+        r = d.reshape(shape, copy=False)  # NOTE: the method skips np.reshape's Python layer
         res = make_view(input, r)
         node_cls = ViewBackward0
     except ValueError:
-        res = _make(np.reshape(d, shape))
+        res = _make(d.reshape(shape))
         node_cls = UnsafeViewBackward0
     if input._requires_grad and grad_mode.enabled:
         node = node_cls()
@@ -116,7 +116,7 @@ def reshape(input, *shape):
 
 
 def _areshape(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 register("reshape", _areshape, lambda x, shape: reshape(x, shape))

@@ -265,16 +265,16 @@ class Module(HooksMixin, StateDictMixin):
                     seen.add(p)
                     yield p
 
-    def _walk(self):
+    def _walk(self, out=None, memo=None):
         """This module and its submodules, depth first, each once (the order of named_modules)."""
-        out, memo, stack = [], set(), [self]
-        while stack:
-            m = stack.pop()
-            if m in memo:
-                continue
-            memo.add(m)
-            out.append(m)
-            stack.extend(c for c in reversed(list(m._modules.values())) if c is not None)
+        if out is None:
+            out, memo = [], set()
+        if self not in memo:
+            memo.add(self)
+            out.append(self)
+            for m in self._modules.values():
+                if m is not None:
+                    m._walk(out, memo)
         return out
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
