@@ -492,3 +492,15 @@ def test_deepcopy_after_backward_gives_the_copy_its_own_gradients():
     (w2 * 3).sum().backward()
     assert w.grad.tolist() == [2.0, 2.0, 2.0]  # untouched by the copy's backward
     assert w2.grad.tolist() == [5.0, 5.0, 5.0]  # its copied .grad (2) plus its own (3), as in PyTorch
+
+
+def test_hook_writing_into_an_expanded_gradient_raises_as_in_pytorch():
+    """sum's gradient is one element broadcast (no copy); writing into it in a hook raises
+    PyTorch's overlap error rather than multiplying that one element over and over."""
+    def prog(m):
+        x = m.ones(4, requires_grad=True)
+        y = x * 1
+        y.register_hook(lambda g: g.mul_(2) and None)
+        y.sum().backward()
+
+    same_error(prog, "more than one element of the written-to tensor refers to a single memory location")

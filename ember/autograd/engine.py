@@ -116,7 +116,13 @@ def _needed(seen, targets):
 def _wrap_for_hook(g, diff):
     if g is None or diff:
         return g
-    return _tensor_cls()._make(np.asarray(g))
+    g = np.asarray(g)
+    if g.size > 1 and 0 in g.strides:
+        # NOTE: a fast-mode gradient may be one element broadcast without a copy (A.expand); a
+        # hook writing into it in place gets PyTorch's overlap error instead of corrupting it.
+        g = g.view()
+        g.flags.writeable = False
+    return _tensor_cls()._make(g)
 
 
 def _unwrap_from_hook(g, diff):
