@@ -108,7 +108,7 @@ def binary_samples(lo=-2.0, hi=2.0, lo2=None, hi2=None):
     return gen
 
 
-FAMILIES = ["elementwise", "reduce", "movement", "shapes", "indexing_ops", "linalg", "nn_ops", "nn_losses"]
+FAMILIES = ["elementwise", "reduce", "movement", "shapes", "indexing_ops", "linalg", "nn_ops", "nn_losses", "conv_ops"]
 
 
 def all_ops():

@@ -1,0 +1,378 @@
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
+
+* Max pooling gathers every window with one fancy index, takes the argmax per window, and
+  records which input element won. y = x[winner]; its gradient scatter-adds grad back to the
+  winners (``F.index_grad``, whose own rule is indexing again, so double backward works).
+  Regular and adaptive max pooling share this: they only differ in the window positions.
+* Average pooling is linear: y = sum over the window (``im2col`` from ops/conv.py, then a sum)
+  divided by the window's divisor; its gradient spreads grad / divisor over each window with
+  ``F.col2im`` (whose own rule is im2col, so double backward works).
+* Adaptive average pooling is a matrix product per spatial dim: window o of a dim of size L is
+  [floor(o*L/O), ceil((o+1)*L/O)), so y = M_H x M_W^T with M[o, i] = 1/len(window o) inside it.
+
+Output sizes follow PyTorch: floor((L + 2p - d*(k-1) - 1) / s) + 1, or with ``ceil_mode`` the
+ceiling, less one if the last window would start in the right padding.
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd import grad_mode
+from ._scaffold import Node, record, wrap
+from .conv import _im2col_kernel, _tuple
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+
+
+def _out_size(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output size along one dim."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:  # the last window must start inside input or left padding
+        out -= 1
+    return out
+
+
+def _params(kernel_size, stride, padding, dilation, nd):
+    k = _tuple(kernel_size, nd, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tuple(stride, nd, "stride")
+    return k, s, _tuple(padding, nd, "padding"), _tuple(dilation, nd, "dilation")
+
+
+def _sizes(x, k, s, p, d, ceil_mode, nd, max_pool):
+    """Output sizes, with PyTorch's checks and messages."""
+    for i in range(nd):
+        if s[i] <= 0:
+            raise RuntimeError("stride should be greater than zero")
+        if max_pool and d[i] <= 0:
+            raise RuntimeError("dilation should be greater than zero")
+        if 2 * p[i] > d[i] * (k[i] - 1) + 1 if max_pool else 2 * p[i] > k[i]:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, kernel_size="
+                               f"{k[i]} and dilation={d[i]}" if max_pool else
+                               f"pad should be at most half of kernel size, but got pad={p[i]} and kernel_size={k[i]}")
+    spatial = x.shape[x.ndim - nd:]
+    out = tuple(_out_size(spatial[i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(nd))
+    if any(o < 1 for o in out):
+        c = x.shape[x.ndim - nd - 1]
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (c,) + spatial))}). Calculated output size: "
+                           f"({'x'.join(map(str, (c,) + out))}). Output size is too small")
+    return out
+
+
+def _check_dims(x, nd, name, impl=None):
+    if x.ndim not in (nd + 1, nd + 2):
+        if name.startswith("adaptive"):
+            raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got {list(x.shape)}")
+        raise RuntimeError(f"{name}: Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(x.shape)}")
+    if x.dtype.kind != "f" and not (impl is None and x.dtype.kind in "iu"):
+        # NOTE: PyTorch's CPU kernels take integers only for max_pool2d
+        raise RuntimeError(f'"{impl or name}" not implemented for \'{_dt.TYPE_NAMES[_dt.FROM_NP[x.dtype]]}\'')
+
+
+# -- max pooling (regular and adaptive) -------------------------------------------------------------
+class MaxPoolBackward(Node):
+    """y = x[winner]: the gradient scatter-adds grad to the winning positions (ties in overlapping
+    windows accumulate)."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        g = F.reshape(grad, self.flat_out)
+        return (F.reshape(F.index_grad(g, self.flat_in, self.index), self.in_shape),)
+
+
+def _max_by_windows(input, positions, valid, nd, node_name, return_indices):
+    """Max over windows given, per spatial dim i, the input positions ``positions[i]`` (O_i, K_i) and
+    ``valid[i]`` (False where the window reaches into padding)."""
+    x = input._data
+    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
+    b = math.prod(lead)
+    x2 = x.reshape((b,) + spatial)
+    index, mask = [slice(None)], None
+    for i in range(nd):
+        shape = [1] * (2 * nd)
+        shape[2 * i], shape[2 * i + 1] = positions[i].shape
+        index.append(np.clip(positions[i], 0, max(spatial[i] - 1, 0)).reshape(shape))
+        v = valid[i].reshape(shape)
+        mask = v if mask is None else mask & v
+    win = x2[tuple(index)]                                   # (B, O0, K0, O1, K1)
+    order = (0,) + tuple(1 + 2 * i for i in range(nd)) + tuple(2 + 2 * i for i in range(nd))
+    if not mask.all():
+        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        win = np.where(mask, win, low).astype(x.dtype, copy=False)
+    out_sp = tuple(p.shape[0] for p in positions)
+    kern = tuple(p.shape[1] for p in positions)
+    win = win.transpose(order).reshape((b,) + out_sp + (math.prod(kern),))
+    am = win.argmax(-1)                                      # NOTE: the first maximum (or NaN) wins, as in PyTorch
+    res = wrap(np.take_along_axis(win, am[..., None], -1)[..., 0].reshape(lead + out_sp))
+    ks = np.unravel_index(am, kern)
+    winner = [np.arange(b).reshape((b,) + (1,) * nd)]
+    flat = 0
+    for i in range(nd):
+        o = np.arange(out_sp[i]).reshape((1,) * (1 + i) + (out_sp[i],) + (1,) * (nd - 1 - i))
+        pos = positions[i][o, ks[i]]
+        winner.append(pos)
+        flat = flat * spatial[i] + pos
+    if input._requires_grad and grad_mode.enabled:
+        node = _NODES[node_name]()
+        node.flat_out, node.flat_in, node.in_shape = (b,) + out_sp, (b,) + spatial, x.shape
+        node.index = tuple(winner)
+        record(node, (input,), (res,))
+    if return_indices:
+        return res, wrap(np.broadcast_to(flat, (b,) + out_sp).reshape(lead + out_sp).astype(np.int64))
+    return res
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    name = f"max_pool{nd}d"
+    x = input._data
+    _check_dims(x, nd, name, None if nd == 2 else "max_pool1d_impl")
+    k, s, p, d = _params(kernel_size, stride, padding, dilation, nd)
+    out = _sizes(x, k, s, p, d, ceil_mode, nd, True)
+    positions, valid = [], []
+    for i in range(nd):
+        pos = np.arange(out[i])[:, None] * s[i] - p[i] + np.arange(k[i])[None, :] * d[i]
+        positions.append(pos)
+        valid.append((pos >= 0) & (pos < x.shape[x.ndim - nd + i]))
+    node_name = "MaxPool2DWithIndicesBackward0" if nd == 2 else "MaxPool1DWithIndicesBackward0"
+    return _max_by_windows(input, positions, valid, nd, node_name, return_indices)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y[n, c, l] = max_k x_pad[n, c, l*stride + k*dilation] (padding counts as -inf) over (N, C, L) or
+    (C, L). ``stride`` defaults to ``kernel_size``. With ``return_indices`` also the int64 position of
+    each maximum in the input's last dim. Gradient: grad goes to the winning element."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """y[n, c, i, j] = max over the (kH, kW) window at (i*sH - pH, j*sW - pW) (dilated by ``dilation``;
+    padding counts as -inf) over (N, C, H, W) or (C, H, W). With ``return_indices`` also the int64
+    position h*W + w of each maximum. Gradient: grad goes to the winning element.
+
+    Example::
+
+        >>> import ember
+        >>> ember.nn.functional.max_pool2d(ember.arange(16.).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 1)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=True):
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2)
+
+
+def _adaptive_windows(size, out):
+    """Window o of a dim of ``size`` split into ``out``: [floor(o*size/out), ceil((o+1)*size/out))."""
+    o = np.arange(out)
+    start = (o * size) // out
+    end = -((-(o + 1) * size) // out)
+    return start, end
+
+
+def _output_size(output_size, spatial, nd):
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size,) * nd
+    output_size = tuple(output_size)
+    if len(output_size) != nd:
+        raise RuntimeError(f"adaptive pooling: output_size must be {nd} (got {list(output_size)})")
+    return tuple(spatial[i] if o is None else int(o) for i, o in enumerate(output_size))
+
+
+def _adaptive_max_pool(input, output_size, return_indices, nd):
+    name = f"adaptive_max_pool{nd}d"
+    x = input._data
+    _check_dims(x, nd, name, name)
+    spatial = x.shape[x.ndim - nd:]
+    out = _output_size(output_size, spatial, nd)
+    if any(s == 0 for s in spatial) or any(o <= 0 for o in out):
+        raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                           f"sizes {list(x.shape)} with dimension {x.ndim - nd} being empty")
+    positions, valid = [], []
+    for i in range(nd):
+        start, end = _adaptive_windows(spatial[i], out[i])
+        k = int((end - start).max())
+        # NOTE: shorter windows repeat their last element, which never changes a max
+        pos = np.minimum(start[:, None] + np.arange(k)[None, :], end[:, None] - 1)
+        positions.append(pos)
+        valid.append(np.ones(pos.shape, bool))
+    node_name = "AdaptiveMaxPool2DBackward0" if nd == 2 else "AdaptiveMaxPool1DBackward0"
+    return _max_by_windows(input, positions, valid, nd, node_name, return_indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over ``output_size`` adaptive windows of the last dim ([floor(o*L/O), ceil((o+1)*L/O)))."""
+    return _adaptive_max_pool(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over adaptive windows of H and W (``output_size`` an int or (oH, oW); None keeps that size).
+    With ``return_indices`` also the int64 position h*W + w of each maximum."""
+    return _adaptive_max_pool(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max_pool(input, output_size, True, 1)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return _adaptive_max_pool(input, output_size, True, 2)
+
+
+# -- average pooling --------------------------------------------------------------------------------------
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
+    x = input._data
+    if x.ndim not in (nd + 1, nd + 2):
+        if nd == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x.ndim}-dimensional tensor for argument #1 "
+                               "'self' (while checking arguments for avg_pool1d)")
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"avg_pool{nd}d: integer and bool inputs are not supported by ember (got {x.dtype})")
+    k, s, p, _ = _params(kernel_size, stride, padding, 1, nd)
+    out = _sizes(x, k, s, p, (1,) * nd, ceil_mode, nd, False)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
+    b = math.prod(lead)
+    # extra zeros after the input so that ceil_mode's last window fits (they never count as padding)
+    pads = tuple((p[i], max(0, (out[i] - 1) * s[i] + k[i] - spatial[i] - p[i])) for i in range(nd))
+    args = (k, s, (1,) * nd, pads)
+    cols = _im2col_kernel(x.reshape((b, 1) + spatial), *args)          # (1, *K, B, *O)
+    inv = _inverse_divisor(out, k, s, p, spatial, count_include_pad, divisor_override, x.dtype)
+    res = wrap((cols.sum(tuple(range(1, nd + 1))).reshape(lead + out) * inv).astype(x.dtype, copy=False))
+    if input._requires_grad and grad_mode.enabled:
+        node = _NODES[f"AvgPool{nd}DBackward0"]()
+        node.in_shape, node.flat_in, node.args = x.shape, (b, 1) + spatial, args
+        node.cols_shape = cols.shape
+        record(node, (input,), (res,), (inv,))
+    return res
+
+
+def _inverse_divisor(out, k, s, p, spatial, count_include_pad, divisor_override, dtype):
+    """1 / divisor per output position (a float when all windows share it)."""
+    if divisor_override is not None:
+        return 1.0 / divisor_override
+    div = 1
+    nd = len(out)
+    for i in range(nd):
+        start = np.arange(out[i]) * s[i] - p[i]
+        end = np.minimum(start + k[i], spatial[i] + p[i])
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, spatial[i])
+        div = div * (end - start).reshape((-1,) + (1,) * (nd - 1 - i))
+    div = np.asarray(div)
+    if (div == div.flat[0]).all():
+        return 1.0 / float(div.flat[0])
+    return (1.0 / div).astype(dtype)
+
+
+class AvgPoolBackward(Node):
+    """y = (sum over the window) * inv, inv = 1/divisor: grad_x = col2im(grad * inv spread over each window)."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        (inv,) = self.unpack(diff)
+        shape = self.cols_shape
+        nd = len(self.args[0])
+        g = F.reshape(grad * inv, (1,) * (nd + 1) + shape[nd + 1:])
+        g = F.col2im(F.expand(g, shape), self.flat_in, *self.args)
+        return (F.reshape(g, self.in_shape),)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """y[n, c, l] = mean of x_pad over the window [l*stride - p, l*stride - p + k) over (N, C, L) or (C, L).
+    ``count_include_pad``: zeros of the padding count in the divisor (PyTorch's default)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """y[n, c, i, j] = sum of x_pad over the (kH, kW) window at (i*sH - pH, j*sW - pW) / divisor, over
+    (N, C, H, W) or (C, H, W). The divisor is the window size (clipped to the padded input; to the input
+    alone if not ``count_include_pad``), or ``divisor_override``. Gradient: grad / divisor spread over
+    each window (col2im).
+
+    Example::
+
+        >>> import ember
+        >>> ember.nn.functional.avg_pool2d(ember.arange(16.).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+
+
+def _adaptive_matrix(size, out, dtype):
+    """M (out, size) with M[o, i] = 1/len(window o) for i in window o; None when out == size (identity)."""
+    if out == size:
+        return None
+    start, end = _adaptive_windows(size, out)
+    i = np.arange(size)
+    inside = (i[None, :] >= start[:, None]) & (i[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPoolBackward(Node):
+    """y = M_H x M_W^T (each M a constant averaging matrix): grad_x = M_H^T grad M_W."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        mh, mw = self.unpack(diff)
+        g = grad if mw is None else F.matmul(grad, mw)
+        return (g if mh is None else F.matmul(F.transpose(mh, 0, 1), g),)
+
+
+def _adaptive_avg_pool(input, output_size, nd):
+    name = f"adaptive_avg_pool{nd}d"
+    x = input._data
+    _check_dims(x, nd, name, name)
+    spatial = x.shape[x.ndim - nd:]
+    out = _output_size(output_size, spatial, nd)
+    if any(s == 0 for s in spatial):
+        raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                           f"sizes {list(x.shape)} with dimension {x.ndim - nd} being empty")
+    mw = _adaptive_matrix(spatial[-1], out[-1], x.dtype)
+    mh = _adaptive_matrix(spatial[0], out[0], x.dtype) if nd == 2 else None
+    r = x if mw is None else np.matmul(x, mw.T)
+    r = r if mh is None else np.matmul(mh, r)
+    res = wrap(r.copy() if r is x else r)
+    if input._requires_grad and grad_mode.enabled:
+        node = _NODES[f"AdaptiveAvgPool{nd}DBackward0"]()
+        record(node, (input,), (res,), (mh, mw))
+    return res
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over ``output_size`` adaptive windows ([floor(o*L/O), ceil((o+1)*L/O))) of the last dim."""
+    return _adaptive_avg_pool(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over adaptive windows of H and W: y = M_H x M_W^T (``output_size`` an int or (oH, oW); None
+    keeps that size). Its gradient is M_H^T grad M_W."""
+    return _adaptive_avg_pool(input, output_size, 2)
+
+
+# PyTorch's node names, one subclass each (so that grad_fn's name and repr agree)
+_NODES = {name: type(name, (base,), {"__slots__": ()}) for base, names in (
+    (MaxPoolBackward, ("MaxPool1DWithIndicesBackward0", "MaxPool2DWithIndicesBackward0", "AdaptiveMaxPool1DBackward0",
+                       "AdaptiveMaxPool2DBackward0")),
+    (AvgPoolBackward, ("AvgPool1DBackward0", "AvgPool2DBackward0")),
+    (AdaptiveAvgPoolBackward, ("AdaptiveAvgPool1DBackward0", "AdaptiveAvgPool2DBackward0"))) for name in names}
+
+METHODS = []
