@@ -504,3 +504,13 @@ def test_hook_writing_into_an_expanded_gradient_raises_as_in_pytorch():
         y.sum().backward()
 
     same_error(prog, "more than one element of the written-to tensor refers to a single memory location")
+
+
+def test_relu_gradient_is_zero_where_masked_even_for_nan_upstream():
+    """relu's fast masked gradient must still give PyTorch's 0 (not NaN) where x <= 0."""
+    def prog(m):
+        x = m.tensor([-1.0, 0.0, 2.0, 3.0], requires_grad=True)
+        m.relu(x).backward(m.tensor([float("nan"), 1.0, float("nan"), 1.0]))
+        return x.grad
+
+    same(prog)

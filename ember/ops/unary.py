@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ._scaffold import SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, unary_op
+from ._scaffold import SAVE_INPUTS, SAVE_NONE, SAVE_OUTPUT, register, unary_op
 from .compare import clamp
 from .inplace import inplace_method
 
@@ -160,11 +160,31 @@ def _relu_kernel(x):
 
 @unary_op(_relu_kernel, SAVE_OUTPUT, floating=False)
 def relu(ctx, F, grad, out):
-    """max(x, 0). d/dx = 1 where x > 0, else 0 (the subgradient at 0 is 0).
+    """max(x, 0). d/dx = 1 where x > 0, else 0 (the subgradient at 0 is 0); the mask comes
+    from the saved output, so no copy of the input is kept."""
+    return F.masked_grad(grad, out > 0)
 
-    NOTE: written with ``where`` on the saved output, so the rule needs no copy of the input.
+
+def _masked_grad_kernel(grad, mask):
+    """``grad`` where ``mask`` holds, else 0.
+
+    NOTE: NumPy's ``where`` (and any ``where=`` argument) runs ~30x slower than a multiply by
+    the bool mask. The multiply alone would turn a NaN gradient at a masked-out place into NaN
+    rather than PyTorch's 0, so a NaN in the product sends the call to the exact ``where``.
     """
-    return F.where(out > 0, grad, F.zeros_like(grad))
+    r = grad * mask
+    if np.isnan(np.add.reduce(r, None)):
+        r = np.where(mask, grad, 0).astype(r.dtype, copy=False)
+    return r
+
+
+def _masked_grad(grad, mask):
+    from .compare import where
+
+    return where(mask, grad, 0.0)
+
+
+register("masked_grad", _masked_grad_kernel, _masked_grad)
 
 
 def _erf_kernel(x):
