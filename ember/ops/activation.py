@@ -86,7 +86,7 @@ class HardtanhBackward0(Pointwise):
     __slots__ = ()
 
     def rule(self, F, grad, x):
-        return F.where((x > self.min_val) & (x < self.max_val), grad, _zero(F, grad))
+        return F.masked_grad(grad, (x > self.min_val) & (x < self.max_val))
 
 
 def _hardtanh(input, min_val, max_val):
@@ -345,7 +345,7 @@ class HardsigmoidBackward0(Pointwise):
     __slots__ = ()
 
     def rule(self, F, grad, x):
-        return F.where((x > -3) & (x < 3), grad / 6, _zero(F, grad))
+        return F.masked_grad(grad / 6, (x > -3) & (x < 3))
 
 
 def _hardsigmoid(input):
@@ -397,7 +397,7 @@ class ThresholdBackward0(Pointwise):
     __slots__ = ()
 
     def rule(self, F, grad, x):
-        return F.where(x > self.threshold, grad, _zero(F, grad))
+        return F.masked_grad(grad, x > self.threshold)
 
 
 def _threshold(input, threshold, value):
@@ -421,7 +421,7 @@ class _ShrinkBackward(Pointwise):
     __slots__ = ()
 
     def rule(self, F, grad, x):
-        return F.where((x < -self.lambd) | (x > self.lambd), grad, _zero(F, grad))
+        return F.masked_grad(grad, (x < -self.lambd) | (x > self.lambd))
 
 
 SoftshrinkBackward0 = type("SoftshrinkBackward0", (_ShrinkBackward,), {"__slots__": ()})

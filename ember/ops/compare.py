@@ -33,20 +33,20 @@ class ClampBackward1(Node):
         if hi is not None:
             m = x <= hi
             mask = m if mask is None else mask & m
-        g = F.where(mask, grad, F.zeros_like(grad))
+        g = F.masked_grad(grad, mask)
         if g.shape != x.shape:
             g = F.sum_to(g, x.shape)
         gl = gh = None
         n = self.needs_input_grad
         if n[1]:
-            gl = F.where(x < lo, grad, F.zeros_like(grad))
+            gl = F.masked_grad(grad, x < lo)
             if hi is not None:
-                gl = F.where((x < lo) & (lo <= hi), grad, F.zeros_like(grad))
+                gl = F.masked_grad(grad, (x < lo) & (lo <= hi))
             gl = F.sum_to(gl, lo.shape)
         if n[2]:
-            gh = F.where(x > hi, grad, F.zeros_like(grad))
+            gh = F.masked_grad(grad, x > hi)
             if lo is not None:
-                gh = F.where((x > hi) | (lo > hi), grad, F.zeros_like(grad))
+                gh = F.masked_grad(grad, (x > hi) | (lo > hi))
             gh = F.sum_to(gh, hi.shape)
         return g, gl, gh
 
@@ -91,37 +91,29 @@ def clamp_max(input, max):
 @binary_op(np.maximum, SAVE_INPUTS, name="maximum")
 def maximum(ctx, F, grad, x, y):
     """Elementwise max. The gradient goes to the larger input; ties split it in half."""
-    half = grad / 2
-    z = F.zeros_like(grad)
-    gx = F.where(x > y, grad, F.where(x == y, half, z))
-    gy = F.where(y > x, grad, F.where(x == y, half, z))
-    return gx, gy
+    tie = F.masked_grad(grad / 2, x == y)
+    return F.masked_grad(grad, x > y) + tie, F.masked_grad(grad, y > x) + tie
 
 
 @binary_op(np.minimum, SAVE_INPUTS, name="minimum")
 def minimum(ctx, F, grad, x, y):
     """Elementwise min. The gradient goes to the smaller input; ties split it in half."""
-    half = grad / 2
-    z = F.zeros_like(grad)
-    gx = F.where(x < y, grad, F.where(x == y, half, z))
-    gy = F.where(y < x, grad, F.where(x == y, half, z))
-    return gx, gy
+    tie = F.masked_grad(grad / 2, x == y)
+    return F.masked_grad(grad, x < y) + tie, F.masked_grad(grad, y < x) + tie
 
 
 @binary_op(np.fmax, SAVE_INPUTS, name="fmax")
 def fmax(ctx, F, grad, x, y):
     """Elementwise max ignoring NaN. Ties (and a NaN in y) send the gradient to x."""
     to_x = (x >= y) | (y != y)
-    z = F.zeros_like(grad)
-    return F.where(to_x, grad, z), F.where(to_x, z, grad)
+    return F.masked_grad(grad, to_x), F.masked_grad(grad, ~to_x)
 
 
 @binary_op(np.fmin, SAVE_INPUTS, name="fmin")
 def fmin(ctx, F, grad, x, y):
     """Elementwise min ignoring NaN. Ties (and a NaN in y) send the gradient to x."""
     to_x = (x <= y) | (y != y)
-    z = F.zeros_like(grad)
-    return F.where(to_x, grad, z), F.where(to_x, z, grad)
+    return F.masked_grad(grad, to_x), F.masked_grad(grad, ~to_x)
 
 
 class WhereBackward0(Node):
@@ -131,10 +123,9 @@ class WhereBackward0(Node):
 
     def run(self, F, grad, diff):
         cond, x_shape, y_shape = self.unpack(diff)
-        z = F.zeros_like(grad)
         n = self.needs_input_grad
-        gx = F.sum_to(F.where(cond, grad, z), x_shape) if n[1] else None
-        gy = F.sum_to(F.where(cond, z, grad), y_shape) if n[2] else None
+        gx = F.sum_to(F.masked_grad(grad, cond), x_shape) if n[1] else None
+        gy = F.sum_to(F.masked_grad(grad, ~cond), y_shape) if n[2] else None
         return None, gx, gy
 
 

@@ -41,12 +41,11 @@ class MaskedFillBackward0(Node):
 
     def run(self, F, grad, diff):
         mask, = self.unpack(diff)
-        z = F.zeros_like(grad)
         n = self.needs_input_grad
-        gx = F.sum_to(F.where(mask, z, grad), self.in_shape) if n[0] else None
+        gx = F.sum_to(F.masked_grad(grad, ~mask), self.in_shape) if n[0] else None
         if len(n) == 1:
             return (gx,)
-        gv = F.cast(F.sum(F.where(mask, grad, z)), self.v_dtype) if n[1] else None
+        gv = F.cast(F.sum(F.masked_grad(grad, mask)), self.v_dtype) if n[1] else None
         return gx, gv
 
 
@@ -114,7 +113,7 @@ class MaskedScatterBackward0(Node):
     def run(self, F, grad, diff):
         mask, = self.unpack(diff)
         n = self.needs_input_grad
-        gx = F.sum_to(F.where(mask, F.zeros_like(grad), grad), self.in_shape) if n[0] else None
+        gx = F.sum_to(F.masked_grad(grad, ~mask), self.in_shape) if n[0] else None
         gs = None
         if n[1]:
             picked = F.getitem(grad, self.mask)

@@ -21,7 +21,7 @@ class _EvenlyBackward(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (F.where(self.mask, grad / self.count, 0.0),)
+        return (F.masked_grad(grad / self.count, self.mask),)
 
 
 class _IndexBackward(Node):
@@ -30,7 +30,7 @@ class _IndexBackward(Node):
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        return (F.where(self.mask, F.reshape(grad, self.keep), 0.0),)
+        return (F.masked_grad(F.reshape(grad, self.keep), self.mask),)
 
 
 class _AmaxBackward(Node):
