@@ -12,16 +12,24 @@ function that trains and returns its final loss and the fitted polynomial:
 7. a custom ``nn.Module`` of four Parameters, ``optim.SGD``
 8. a dynamic net (random depth, one weight reused), SGD with momentum
 
-Run ``python -m ember.examples.evolution``; it prints one row per stage.
+Run ``python -m ember.examples.evolution``; it prints one row per stage. Each stage function
+takes an optional ``callback(step, loss)``, called after every training step (the loss as the
+stage has it: a float or a 0-d Tensor); it changes nothing else.
+
+Options: ``--plot FILE.png`` draws sin(x), each stage's fitted curve and the loss curves (needs
+the ``plot`` extra, matplotlib); a progress bar shows while a stage trains when the ``progress``
+extra (tqdm) is installed and standard output is a terminal.
 """
 import argparse
 import math
 import random
+import sys
 import time
 
 import numpy as np
 
 import ember
+from ember.examples import _progress
 
 STEPS = 2000
 
@@ -31,14 +39,14 @@ def _data(dtype=ember.float32):
     return x, ember.sin(x)
 
 
-def stage1_numpy(steps=STEPS, seed=0):
+def stage1_numpy(steps=STEPS, seed=0, callback=None):
     """NumPy only: forward and gradients by hand."""
     rng = np.random.default_rng(seed)
     x = np.linspace(-math.pi, math.pi, 2000)
     y = np.sin(x)
     a, b, c, d = rng.standard_normal(4)
     lr = 1e-6
-    for _ in range(steps):
+    for t in range(steps):
         y_pred = a + b * x + c * x ** 2 + d * x ** 3
         loss = np.square(y_pred - y).sum()
         grad_y_pred = 2.0 * (y_pred - y)
@@ -46,16 +54,18 @@ def stage1_numpy(steps=STEPS, seed=0):
         b -= lr * (grad_y_pred * x).sum()
         c -= lr * (grad_y_pred * x ** 2).sum()
         d -= lr * (grad_y_pred * x ** 3).sum()
+        if callback is not None:
+            callback(t, loss)
     return float(loss), f"y = {a:.4f} + {b:.4f} x + {c:.4f} x^2 + {d:.4f} x^3"
 
 
-def stage2_tensors(steps=STEPS, seed=0):
+def stage2_tensors(steps=STEPS, seed=0, callback=None):
     """ember Tensors, gradients still by hand."""
     ember.manual_seed(seed)
     x, y = _data()
     a, b, c, d = (ember.randn(()) for _ in range(4))
     lr = 1e-6
-    for _ in range(steps):
+    for t in range(steps):
         y_pred = a + b * x + c * x ** 2 + d * x ** 3
         loss = (y_pred - y).pow(2).sum().item()
         grad_y_pred = 2.0 * (y_pred - y)
@@ -63,17 +73,19 @@ def stage2_tensors(steps=STEPS, seed=0):
         b -= lr * (grad_y_pred * x).sum()
         c -= lr * (grad_y_pred * x ** 2).sum()
         d -= lr * (grad_y_pred * x ** 3).sum()
+        if callback is not None:
+            callback(t, loss)
     return loss, f"y = {a.item():.4f} + {b.item():.4f} x + {c.item():.4f} x^2 + {d.item():.4f} x^3"
 
 
-def stage3_autograd(steps=STEPS, seed=0):
+def stage3_autograd(steps=STEPS, seed=0, callback=None):
     """Gradients by autograd: ``loss.backward()``, updates under ``no_grad``."""
     ember.manual_seed(seed)
     x, y = _data()
     params = [ember.randn((), requires_grad=True) for _ in range(4)]
     a, b, c, d = params
     lr = 1e-6
-    for _ in range(steps):
+    for t in range(steps):
         y_pred = a + b * x + c * x ** 2 + d * x ** 3
         loss = (y_pred - y).pow(2).sum()
         loss.backward()
@@ -81,6 +93,8 @@ def stage3_autograd(steps=STEPS, seed=0):
             for p in params:
                 p -= lr * p.grad
                 p.grad = None
+        if callback is not None:
+            callback(t, loss)
     return loss.item(), f"y = {a.item():.4f} + {b.item():.4f} x + {c.item():.4f} x^2 + {d.item():.4f} x^3"
 
 
@@ -98,7 +112,7 @@ class LegendrePolynomial3(ember.autograd.Function):
         return grad_output * 1.5 * (5 * input ** 2 - 1)
 
 
-def stage4_custom_function(steps=STEPS, seed=0):
+def stage4_custom_function(steps=STEPS, seed=0, callback=None):
     """A custom autograd Function inside the model: y = a + b P3(c + d x)."""
     x, y = _data()
     a = ember.full((), 0.0, requires_grad=True)
@@ -107,7 +121,7 @@ def stage4_custom_function(steps=STEPS, seed=0):
     d = ember.full((), 0.3, requires_grad=True)
     lr = 5e-6
     P3 = LegendrePolynomial3.apply
-    for _ in range(steps):
+    for t in range(steps):
         y_pred = a + b * P3(c + d * x)
         loss = (y_pred - y).pow(2).sum()
         loss.backward()
@@ -115,6 +129,8 @@ def stage4_custom_function(steps=STEPS, seed=0):
             for p in (a, b, c, d):
                 p -= lr * p.grad
                 p.grad = None
+        if callback is not None:
+            callback(t, loss)
     return loss.item(), f"y = {a.item():.4f} + {b.item():.4f} P3({c.item():.4f} + {d.item():.4f} x)"
 
 
@@ -129,7 +145,7 @@ def _linear_poly(model):
     return f"y = {lin.bias.item():.4f} + {w[0]:.4f} x + {w[1]:.4f} x^2 + {w[2]:.4f} x^3"
 
 
-def stage5_nn(steps=STEPS, seed=0):
+def stage5_nn(steps=STEPS, seed=0, callback=None):
     """``nn.Sequential(Linear, Flatten)`` and ``MSELoss(reduction='sum')``; updates by hand."""
     from ember import nn
 
@@ -139,17 +155,19 @@ def stage5_nn(steps=STEPS, seed=0):
     model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
     loss_fn = nn.MSELoss(reduction="sum")
     lr = 1e-6
-    for _ in range(steps):
+    for t in range(steps):
         loss = loss_fn(model(xx), y)
         model.zero_grad()
         loss.backward()
         with ember.no_grad():
             for param in model.parameters():
                 param -= lr * param.grad
+        if callback is not None:
+            callback(t, loss)
     return loss.item(), _linear_poly(model)
 
 
-def stage6_optim(steps=STEPS, seed=0):
+def stage6_optim(steps=STEPS, seed=0, callback=None):
     """The same model trained by ``optim.RMSprop``."""
     from ember import nn, optim
 
@@ -159,11 +177,13 @@ def stage6_optim(steps=STEPS, seed=0):
     model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
     loss_fn = nn.MSELoss(reduction="sum")
     optimizer = optim.RMSprop(model.parameters(), lr=1e-3)
-    for _ in range(steps):
+    for t in range(steps):
         loss = loss_fn(model(xx), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if callback is not None:
+            callback(t, loss)
     return loss.item(), _linear_poly(model)
 
 
@@ -183,7 +203,7 @@ def _polynomial3():
     return Polynomial3
 
 
-def stage7_custom_module(steps=STEPS, seed=0):
+def stage7_custom_module(steps=STEPS, seed=0, callback=None):
     """A custom ``nn.Module`` of four Parameters, trained by ``optim.SGD``."""
     from ember import nn, optim
 
@@ -192,11 +212,13 @@ def stage7_custom_module(steps=STEPS, seed=0):
     model = _polynomial3()()
     criterion = nn.MSELoss(reduction="sum")
     optimizer = optim.SGD(model.parameters(), lr=1e-6)
-    for _ in range(steps):
+    for t in range(steps):
         loss = criterion(model(x), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if callback is not None:
+            callback(t, loss)
     m = model
     return loss.item(), f"y = {m.a.item():.4f} + {m.b.item():.4f} x + {m.c.item():.4f} x^2 + {m.d.item():.4f} x^3"
 
@@ -221,7 +243,7 @@ def _dynamic_net():
     return DynamicNet
 
 
-def stage8_dynamic_net(steps=30000, seed=0):
+def stage8_dynamic_net(steps=30000, seed=0, callback=None):
     """``DynamicNet`` (random depth, a shared weight) with SGD and momentum, 30,000 steps."""
     from ember import nn, optim
 
@@ -231,11 +253,13 @@ def stage8_dynamic_net(steps=30000, seed=0):
     model = _dynamic_net()()
     criterion = nn.MSELoss(reduction="sum")
     optimizer = optim.SGD(model.parameters(), lr=1e-8, momentum=0.9)
-    for _ in range(steps):
+    for t in range(steps):
         loss = criterion(model(x), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if callback is not None:
+            callback(t, loss)
     m = model
     return loss.item(), (f"y = {m.a.item():.4f} + {m.b.item():.4f} x + {m.c.item():.4f} x^2 + {m.d.item():.4f} x^3"
                          f" + {m.e.item():.4f} x^4 ? + {m.e.item():.4f} x^5 ?")
@@ -253,16 +277,31 @@ STAGES = [
 ]
 
 
-def run(stages=None, steps=STEPS, out=print):
-    """Run the stages and print the table; returns a list of (stage, level, loss, poly, seconds)."""
+def run(stages=None, steps=STEPS, out=print, progress=False, histories=None):
+    """Run the stages and print the table; returns a list of (stage, level, loss, poly, seconds).
+
+    ``progress``: draw a tqdm bar per stage (when tqdm is installed and stdout is a terminal).
+    ``histories``: a dict that receives, per stage number, its ``[(step, loss), ...]``.
+    """
     rows = []
+    bar = _progress.bar_factory() if progress else None
     out(f"{'stage':>5}  {'API level':<32} {'final loss':>11}  {'seconds':>7}  fitted polynomial")
     for number, level, fn in STAGES:
         if stages and number not in stages:
             continue
+        n = steps * 15 if number == 8 else steps  # the seed runs 8 for 30,000 steps
+        monitor = None
+        if bar is not None or histories is not None:
+            monitor = _progress.StepMonitor(
+                n, record=histories is not None,
+                bar=bar(total=n, desc=f"stage {number}", leave=False, file=sys.stdout) if bar else None)
         t0 = time.perf_counter()
-        loss, poly = fn(steps * 15 if number == 8 else steps)  # the seed runs 8 for 30,000 steps
+        loss, poly = fn(n, callback=monitor)
         dt = time.perf_counter() - t0
+        if monitor is not None:
+            monitor.close()
+            if histories is not None:
+                histories[number] = monitor.history
         rows.append((number, level, loss, poly, dt))
         out(f"{number:>5}  {level:<32} {loss:>11.4f}  {dt:>7.3f}  {poly}")
     return rows
@@ -272,8 +311,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stages", type=int, nargs="*", help="run only these stage numbers")
     parser.add_argument("--steps", type=int, default=STEPS, help="training steps per stage")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw sin(x), the fitted curves and the loss curves (needs matplotlib)")
+    parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
     args = parser.parse_args(argv)
-    run(args.stages, args.steps)
+    if args.plot:
+        try:  # NOTE: check before training, so a missing extra costs no waiting
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.exit(2, f"{parser.prog}: error: {_progress.PLOT_HINT}\n")
+    histories = {} if args.plot else None
+    rows = run(args.stages, args.steps, progress=not args.no_progress, histories=histories)
+    if args.plot:
+        _progress.plot(args.plot, rows, histories)
+        print(f"plot written to {args.plot}")
 
 
 if __name__ == "__main__":

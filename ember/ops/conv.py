@@ -27,7 +27,7 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ._scaffold import Node, record, register, wrap
 
-__all__ = ["conv1d", "conv2d"]
+__all__ = ["conv1d", "conv2d", "conv3d"]
 
 
 # -- im2col / col2im -----------------------------------------------------------------------------------
@@ -36,6 +36,9 @@ def _im2col_kernel(x, kernel, stride, dilation, pads, value=0):
 
     ``pads`` holds a (before, after) pair per spatial dim; O follows from the padded size."""
     nd = len(kernel)
+    if any(hi < 0 for _, hi in pads):  # NOTE: a negative pad crops (conv_transpose's output_padding > padding)
+        x = x[(slice(None), slice(None)) + tuple(slice(0, x.shape[2 + i] + min(pads[i][1], 0)) for i in range(nd))]
+        pads = tuple((lo, max(hi, 0)) for lo, hi in pads)
     if any(lo or hi for lo, hi in pads):
         x = np.pad(x, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
     st = x.strides
@@ -53,7 +56,9 @@ def _col2im_kernel(cols, shape, kernel, stride, dilation, pads):
     One strided slice-add per kernel offset (kernel-size iterations, never per pixel)."""
     nd = len(kernel)
     # NOTE: accumulated as (C, N, *S), the layout of the columns, and transposed once at the end
-    padded = (shape[1], shape[0]) + tuple(shape[2 + i] + pads[i][0] + pads[i][1] for i in range(nd))
+    # NOTE: max(...): a negative pad after (conv_transpose's output_padding) leaves zeros past the windows
+    padded = (shape[1], shape[0]) + tuple(max(shape[2 + i] + pads[i][0] + pads[i][1], shape[2 + i] + pads[i][0])
+                                          for i in range(nd))
     out = np.zeros(padded, dtype=cols.dtype)
     o = cols.shape[nd + 2:]
     if 0 not in o and cols.size:
@@ -281,4 +286,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution (cross-correlation) over (N, C_in, D, H, W) or (C_in, D, H, W).
+
+    y[n, o, d, i, j] = b[o] + sum_{c, p, q, r} w[o, c, p, q, r] * x_pad[n, c, d*sD + p*dD, i*sH + q*dH, j*sW + r*dW]
+
+    Same arguments and gradients as conv2d with triples; ``weight`` is (C_out, C_in/groups, kD, kH, kW).
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
 METHODS = []
+FUNCTIONS = ["conv1d", "conv2d", "conv3d"]

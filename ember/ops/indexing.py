@@ -57,7 +57,7 @@ def to_numpy_index(idx, shape):
                 continue
             out.append(a.astype(bool) if a.dtype == np.uint8 else a)
             basic = False
-        elif isinstance(k, (list, _ndarray)):
+        elif isinstance(k, (list, range, _ndarray)):  # NOTE: ``x[range(n), y]``, as in the nn tutorial
             a = np.asarray(k)
             if a.size == 0 and a.dtype.kind == "f":
                 a = a.astype(np.int64)  # ``x[[]]``: an empty integer index

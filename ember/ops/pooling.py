@@ -376,3 +376,4 @@ _NODES = {name: type(name, (base,), {"__slots__": ()}) for base, names in (
     (AdaptiveAvgPoolBackward, ("AdaptiveAvgPool1DBackward0", "AdaptiveAvgPool2DBackward0"))) for name in names}
 
 METHODS = []
+FUNCTIONS = ["max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "max_pool1d_with_indices"]

@@ -2,7 +2,7 @@
 import importlib as _importlib
 
 _FAMILIES = ["module", "container", "linear", "flatten", "activation", "dropout", "normalization", "sparse",
-             "loss", "conv", "pooling"]
+             "loss", "conv", "pooling", "padding", "upsampling", "pixelshuffle", "instancenorm"]
 __all__ = []
 for _name in _FAMILIES:
     _mod = _importlib.import_module(f"{__name__}.{_name}")
