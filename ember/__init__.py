@@ -76,4 +76,4 @@ def __getattr__(name):
     # Submodules that are heavier or optional load on first use: ember.nn, ember.optim, ember.utils.
     if name in ("nn", "optim", "utils", "examples", "testing", "linalg", "backends_info"):
         return _importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'ember' has no attribute '{name}' (not yet supported by ember)")
+    raise AttributeError(f"module 'ember' has no attribute '{name}' (torch.{name} is not yet supported by ember)")
