@@ -60,7 +60,7 @@ def numel(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return builtins_bool(input.item())
+    return _builtins_bool(input.item())
 
 
 def typename(obj):
@@ -69,11 +69,11 @@ def typename(obj):
 
 import builtins as _builtins  # noqa: E402
 
-builtins_bool = _builtins.bool
+_builtins_bool = _builtins.bool
 
 
 def __getattr__(name):
     # Submodules that are heavier or optional load on first use: ember.nn, ember.optim, ember.utils.
-    if name in ("nn", "optim", "utils", "examples", "testing", "linalg", "backends_info"):
+    if name in ("nn", "optim", "utils", "examples"):
         return _importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'ember' has no attribute '{name}' (torch.{name} is not yet supported by ember)")

@@ -257,3 +257,11 @@ def test_repr_under_default_float64():
     finally:
         ember.set_default_dtype(ember.float32)
         torch.set_default_dtype(torch.float32)
+
+
+def test_missing_top_level_api_is_an_attribute_error():
+    """Feature probes such as ``hasattr(torch, "linalg")`` must answer False, not raise."""
+    assert not hasattr(ember, "linalg")
+    assert hasattr(ember, "nn") and hasattr(ember, "optim")
+    with pytest.raises(AttributeError, match="not yet supported by ember"):
+        ember.fft
