@@ -567,6 +567,23 @@ class Tensor:
     # Arithmetic dunders, comparison, indexing: installed from the ops modules below.
 
 
+def reset_grads(tensors, set_to_none=True):
+    """Clear the ``.grad`` of each tensor: to None, or to zeros in place (detached from any graph).
+    The shared body of ``Module.zero_grad`` and ``Optimizer.zero_grad``."""
+    for p in tensors:
+        g = p._grad
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        else:
+            if g.grad_fn is not None:
+                g.detach_()
+            else:
+                g.requires_grad_(False)
+            g.zero_()
+
+
 def _rebuild(data, requires_grad):
     t = Tensor._make(data)
     t._requires_grad = requires_grad

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, reset_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -233,18 +233,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Reset the gradient of every parameter: to None (the default), or to zeros in place."""
         for group in self.param_groups:
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+            reset_grads(group["params"], set_to_none)
 
     def _update(self, p, g, s, group):
         """The update of one parameter: ``p`` and ``g`` are its value and gradient (arrays, not

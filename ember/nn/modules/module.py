@@ -33,7 +33,7 @@ from collections import OrderedDict
 
 from ... import dtypes as _dt
 from ...autograd import grad_mode
-from ...tensor import Tensor
+from ...tensor import Tensor, reset_grads
 from ..parameter import Buffer, Parameter
 from ._hooks import (HooksMixin, register_module_forward_hook,  # noqa: F401  (PyTorch's home)
                      register_module_forward_pre_hook, register_module_full_backward_hook,
@@ -393,18 +393,7 @@ class Module(HooksMixin, StateDictMixin):
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters: to None (default) or to zeros in place."""
-        for p in self.parameters():
-            g = p._grad
-            if g is None:
-                continue
-            if set_to_none:
-                p._grad = None
-            else:
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        reset_grads(self.parameters(), set_to_none)
 
     def share_memory(self):
         return self  # NOTE: NumPy arrays are process-local; nothing to share
