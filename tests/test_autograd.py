@@ -396,6 +396,16 @@ def test_modified_saved_tensor_raises():
         return x.grad
     same(not_saved)
 
+    def modified_before_use(m):  # a saved tensor changed in place BEFORE the op is at its saved version
+        w = m.ones(3)
+        w.add_(1)
+        x = m.ones(3, requires_grad=True)
+        b = (w * x).sum()
+        m.zeros(2).add_(1)  # an unrelated in-place op in between
+        b.backward()
+        return x.grad
+    same(modified_before_use)
+
 
 def test_inplace_on_leaf_requires_no_grad():
     same_error(lambda m: m.ones(2, requires_grad=True).add_(1),

@@ -331,11 +331,23 @@ def _run_fast_from(node, grad, deps, release):
 def _drain(ready, deps, buffers, release):
     pop = buffers.pop
     get = buffers.get
+    push = ready.append
+    Tensor = _Tensor[0]
     while ready:
         node, grad = ready.pop()
         if node.__class__ is AccumulateGrad:
             if grad is not None:
-                _accumulate(node, grad, False)
+                var = node._var()
+                # NOTE: the common first gradient of a plain leaf, inlined (see ``_accumulate``)
+                if var is not None and var._grad is None and var._hooks is None and var._post_acc_hooks is None \
+                        and grad.shape == var._data.shape:
+                    t = _new(Tensor)
+                    t._data = _array(grad, var._data.dtype)  # always a copy: .grad owns its memory
+                    t._requires_grad = False
+                    t.grad_fn = t._grad = t._vc = None
+                    var._grad = t
+                else:
+                    _accumulate(node, grad, False)
             continue
         if grad is None:
             outs = None
@@ -348,29 +360,38 @@ def _drain(ready, deps, buffers, release):
             outs = node.run(A, grad, False)
         if release and node.saved:
             node.release()
-        for (nxt, nr), g in zip(node.next_functions, outs if outs is not None else repeat(None)):
+        nf = node.next_functions
+        if outs is None:
+            outs = (None,) * len(nf)
+        for (nxt, nr), g in zip(nf, outs):
             if nxt is None:
                 continue
-            d = deps[nxt] - 1
-            deps[nxt] = d
+            d = deps[nxt]
             if nxt._n_outputs == 1:
-                if d == 0:
-                    old = pop(nxt, None)
-                    if old is not None:
-                        g = old if g is None else old + g
-                    ready.append((nxt, g))
-                elif g is not None:
-                    old = get(nxt)
-                    buffers[nxt] = g if old is None else old + g
+                if d == 1:  # the last (usually the only) gradient for nxt: it is ready
+                    if buffers:
+                        old = pop(nxt, None)
+                        if old is not None:
+                            g = old if g is None else old + g
+                    push((nxt, g))
+                else:
+                    deps[nxt] = d - 1
+                    if g is not None:
+                        old = get(nxt)
+                        buffers[nxt] = g if old is None else old + g
             else:
+                deps[nxt] = d - 1
                 b = get(nxt)
                 if b is None:
                     b = buffers[nxt] = [None] * nxt._n_outputs
                 if g is not None:
                     b[nr] = g if b[nr] is None else b[nr] + g
-                if d == 0:
+                if d == 1:
                     del buffers[nxt]
-                    ready.append((nxt, b if any(x is not None for x in b) else None))
+                    push((nxt, b if any(x is not None for x in b) else None))
+
+
+_array = np.array
 
 
 def _retain_into(node, nr, g, diff):

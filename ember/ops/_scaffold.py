@@ -174,6 +174,31 @@ def promote_pair(a, b):
     return a, b
 
 
+_SCALARS = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}  # dtype -> {number: 0-d array}
+
+
+_NO_CACHE = {}
+
+
+def scalar_array(s, dt):
+    """Python number ``s`` as a read-only 0-d array of float dtype ``dt``, cached.
+
+    NOTE: NumPy converts a Python float operand on every call (0.2 us); a 0-d array of the
+    tensor's own dtype gives the same result, as PyTorch computes it (the scalar cast to the
+    tensor's dtype), without that cost. Zero is never cached (0.0 and -0.0 are one dict key)
+    and float16 keeps NumPy's own scalar handling."""
+    cache = _SCALARS.get(dt)
+    if cache is None or not s:
+        return s
+    a = cache.get(s)
+    if a is None:
+        if len(cache) > 256:  # a decaying learning rate makes new scalars forever
+            cache.clear()
+        a = cache[s] = np.array(s, dt)
+        a.flags.writeable = False
+    return a
+
+
 def promote_scalar(d, s):
     """Array ``d`` and Python scalar ``s`` in PyTorch's result dtype (the scalar never widens
     a tensor of its own category)."""
@@ -367,7 +392,11 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                     rb = False
                     c = other.__class__
                     # NOTE: a Python int or float never widens a float tensor (NumPy's weak scalars agree)
-                    if ((c is float or c is int) and ad.dtype.kind == "f") or c is bool:
+                    if (c is float or c is int) and ad.dtype.kind == "f":
+                        bd = _SCALARS.get(ad.dtype, _NO_CACHE).get(other)
+                        if bd is None:
+                            bd = scalar_array(other, ad.dtype)
+                    elif c is bool:
                         bd = other
                     else:
                         ad, bd = promote_scalar(ad, other)
@@ -377,7 +406,11 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 rb = other._requires_grad
                 ra = False
                 c = input.__class__
-                if ((c is float or c is int) and bd.dtype.kind == "f") or c is bool:
+                if (c is float or c is int) and bd.dtype.kind == "f":
+                    ad = _SCALARS.get(bd.dtype, _NO_CACHE).get(input)
+                    if ad is None:
+                        ad = scalar_array(input, bd.dtype)
+                elif c is bool:
                     ad = input
                 else:
                     bd, ad = promote_scalar(bd, input)
@@ -415,29 +448,36 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 if ra:
                     fn = input.grad_fn
                     ea = (fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input))
-                    vc = input._vc
-                    va = vc[0] if vc is not None else None
                 else:
-                    ea, va = NO_EDGE, None
+                    ea = NO_EDGE
                 if rb:
                     fn = other.grad_fn
                     eb = (fn, other._output_nr) if fn is not None else (other._edge or leaf_edge(other))
-                    vc = other._vc
-                    vb = vc[0] if vc is not None else None
                 else:
-                    eb, vb = NO_EDGE, None
+                    eb = NO_EDGE
                 node.next_functions = (ea, eb)
                 node.needs_input_grad = (ra, rb)
-                if save == SAVE_INPUTS:
-                    node.saved = (input, other)
-                    node.arrays = (ad, bd)
-                    node.versions = (va, vb)
-                elif save == SAVE_NONE:
+                if save == SAVE_NONE:
                     node.saved = node.arrays = node.versions = ()
                 else:
-                    node.saved = (input, other, SavedOutput(r, _new_vc(res)))
-                    node.arrays = (ad, bd, r)
-                    node.versions = (va, vb, None)
+                    # every saved tensor's version, whether or not it requires grad
+                    va = vb = 0
+                    if isinstance(input, Tensor):
+                        vc = input._vc
+                        if vc is not None:
+                            va = vc[0]
+                    if isinstance(other, Tensor):
+                        vc = other._vc
+                        if vc is not None:
+                            vb = vc[0]
+                    if save == SAVE_INPUTS:
+                        node.saved = (input, other)
+                        node.arrays = (ad, bd)
+                        node.versions = (va, vb)
+                    else:
+                        node.saved = (input, other, SavedOutput(r, _new_vc(res)))
+                        node.arrays = (ad, bd, r)
+                        node.versions = (va, vb, 0)
                 node.epoch = EPOCH[0]
                 rshape = r.shape
                 sa = ad.shape if ad.__class__ is _ndarray else ()
