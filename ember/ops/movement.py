@@ -8,7 +8,9 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
-from ._scaffold import Node, record, register
+from math import prod as _prod
+
+from ._scaffold import Node, _anomaly, _trace, leaf_edge, record, register
 
 __all__ = ["make_view", "shape_arg"]
 
@@ -29,6 +31,13 @@ def make_view(input, arr):
 
 def shape_arg(shape):
     """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    for s in shape:  # NOTE: the common case, a tuple of ints, is returned as it is
+        if s.__class__ is not int:
+            break
+    else:
+        return shape if shape.__class__ is tuple else tuple(shape)
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         if isinstance(shape[0], Tensor):
             return tuple(int(s) for s in shape[0].tolist()) if shape[0].ndim else (int(shape[0]),)
@@ -38,6 +47,8 @@ def shape_arg(shape):
 
 def _infer_shape(shape, numel):
     """Resolve one ``-1`` and check that ``shape`` holds ``numel`` elements (PyTorch's errors)."""
+    if -1 not in shape and _prod(shape) == numel and (not shape or min(shape) >= 0):
+        return shape  # NOTE: the common case, checked in C
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -111,7 +122,15 @@ def reshape(input, *shape):
     if input._requires_grad and grad_mode.enabled:
         node = node_cls()
         node.in_shape = d.shape
-        record(node, (input,), (res,))
+        fn = input.grad_fn
+        node.next_functions = ((fn, input._output_nr) if fn is not None else (input._edge or leaf_edge(input)),)
+        node.needs_input_grad = (True,)
+        node.saved = node.arrays = node.versions = ()
+        node.epoch = 0
+        if _anomaly[0]:
+            _trace(node)
+        res._requires_grad = True
+        res.grad_fn = node
     return res
 
 
@@ -313,7 +332,7 @@ swapaxes = swapdims = transpose
 
 
 def _atranspose(x, d0, d1):
-    return np.swapaxes(x, d0, d1) if x.ndim >= 2 else x
+    return x.swapaxes(d0, d1) if x.ndim >= 2 else x
 
 
 register("transpose", _atranspose, transpose)
