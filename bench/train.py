@@ -23,6 +23,11 @@ Method:
 
 - Threads: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` (and friends) are
   set to 1 before NumPy or PyTorch is imported, and the torch run calls ``torch.set_num_threads(1)``.
+- BLAS: by default (``--blas native``) the workers run without ``OPENBLAS_CORETYPE`` and
+  ``OPENBLAS_L2_SIZE``, so NumPy's OpenBLAS picks this CPU's own kernels, as it does for a user who
+  sets neither; some hosts set them machine-wide (``Haswell`` on an AVX-512 CPU halves OpenBLAS's
+  matrix-product speed, and PyTorch, on MKL, is not affected). ``--blas inherit`` keeps them; the
+  header says which was used.
 - Time: after ``--warmup`` steps, ``--repeats`` blocks of ``--steps`` steps are timed with
   ``time.perf_counter``; a block's time divided by ``--steps`` is one sample, and the table shows
   the median sample (ms per step).
@@ -177,10 +182,23 @@ def worker(lib, name, setup, steps, repeats, warmup):
             "first_loss": first_loss, "last_loss": last_loss}
 
 
+# NOTE: variables that force OpenBLAS onto a given CPU kernel (set machine-wide on some hosts,
+# e.g. OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU). They slow NumPy's BLAS, not PyTorch's (MKL).
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def worker_env(blas):
+    env = os.environ.copy()
+    if blas == "native":
+        for var in BLAS_OVERRIDES:
+            env.pop(var, None)
+    return env
+
+
 def run_worker(lib, name, setup, args):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, name, setup,
            "--steps", str(args.steps), "--repeats", str(args.repeats), "--warmup", str(args.warmup)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    out = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(args.blas))
     if out.returncode != 0:
         raise RuntimeError(f"{lib} {name} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -192,6 +210,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="timed blocks; the median is shown")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing (>= 1)")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--blas", choices=("native", "inherit"), default="native",
+                        help="native (default): drop OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE so OpenBLAS uses "
+                             "this CPU's kernels; inherit: keep them as set in the environment")
     parser.add_argument("--worker", nargs=3, metavar=("LIB", "WORKLOAD", "SETUP"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.warmup = max(args.warmup, 1)
@@ -204,6 +225,10 @@ def main(argv=None):
     print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"{platform.machine()}; one thread each: torch.set_num_threads(1) and "
           + ", ".join(f"{v}=1" for v in THREAD_VARS[:3]))
+    overrides = ", ".join(f"{v}={os.environ[v]}" for v in BLAS_OVERRIDES if v in os.environ)
+    print(f"NumPy's OpenBLAS: --blas {args.blas}; "
+          + (("environment overrides " + overrides + (" dropped" if args.blas == "native" else " kept"))
+             if overrides else "no kernel override in the environment"))
     print(f"{args.steps} steps x {args.repeats} repeats after {args.warmup} warm-up steps; ms = median "
           "time per step; peak MiB = peak RSS growth from the first step on, step MiB = from the "
           "first timed step on (fresh process per library and workload)")

@@ -524,3 +524,25 @@ def test_relu_gradient_is_zero_where_masked_even_for_nan_upstream():
         return x.grad
 
     same(prog)
+
+
+def test_leaf_gradients_never_share_memory():
+    # the engine hands a leaf the rule's own array when no one else holds it (no copy); an
+    # array that reaches two leaves (a + b) or that is the incoming gradient must be copied
+    import ember as m
+
+    a, b = m.ones(3, requires_grad=True), m.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.add_(1)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+    w = m.ones(2, 3, requires_grad=True)
+    x = m.ones(4, 3)
+    out = x @ w.T
+    out.backward(m.ones(4, 2))
+    g0 = w.grad.clone()
+    out2 = x @ w.T
+    out2.backward(m.ones(4, 2))  # accumulates in place into the stolen array
+    assert w.grad.tolist() == (2 * g0).tolist()
+    c = m.ones(3, requires_grad=True)
+    (c * 2 + c * 3).sum().backward()
+    assert c.grad.tolist() == [5.0, 5.0, 5.0]

@@ -6,6 +6,7 @@ once with the total gradient of its outputs. Gradients travel as raw arrays when
 ``create_graph=False`` (rules run in the fast namespace ``A``) and as Tensors when it is
 True (namespace ``T``, so the backward pass is itself recorded). See ``node.py``.
 """
+import sys
 from itertools import repeat
 
 import numpy as np
@@ -367,6 +368,28 @@ def _drain(ready, deps, buffers, release):
             if nxt is None:
                 continue
             d = deps[nxt]
+            if nxt.__class__ is AccumulateGrad and d == 1:
+                # the leaf's last gradient: its total is final, accumulate it now
+                if buffers:
+                    old = pop(nxt, None)
+                    if old is not None:
+                        g = old if g is None else old + g
+                if g is not None:
+                    var = nxt._var()
+                    if var is not None and var._grad is None and var._hooks is None \
+                            and var._post_acc_hooks is None and g.shape == var._data.shape:
+                        t = _new(Tensor)
+                        if g.__class__ is _ndarray and g.base is None and _refcount(g) == _FRESH \
+                                and g.dtype is var._data.dtype and g.flags.writeable:
+                            t._data = g  # NOTE: no one else holds this array: steal it, as PyTorch's AccumulateGrad does
+                        else:
+                            t._data = _array(g, var._data.dtype)  # a copy: .grad owns its memory
+                        t._requires_grad = False
+                        t.grad_fn = t._grad = t._vc = None
+                        var._grad = t
+                    else:
+                        _accumulate(nxt, g, False)
+                continue
             if nxt._n_outputs == 1:
                 if d == 1:  # the last (usually the only) gradient for nxt: it is ready
                     if buffers:
@@ -392,6 +415,20 @@ def _drain(ready, deps, buffers, release):
 
 
 _array = np.array
+_ndarray = np.ndarray
+_refcount = sys.getrefcount
+
+
+def _fresh_refs():
+    """The reference count ``_drain`` sees for a gradient array that only the rule's output
+    tuple holds (measured, as it depends on the interpreter): such an array can become a
+    leaf's ``.grad`` without a copy."""
+    outs = (np.empty(1),)
+    for (nxt, nr), g in zip(((None, 0),), outs):
+        return _refcount(g)
+
+
+_FRESH = _fresh_refs()
 
 
 def _retain_into(node, nr, g, diff):

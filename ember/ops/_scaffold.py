@@ -241,7 +241,8 @@ class BinaryNode(Node):
     them back to each input's shape (the one unbroadcast helper, ``F.sum_to``) and casts
     them to each input's dtype when promotion changed it."""
 
-    __slots__ = ("shapes", "casts")
+    __slots__ = ("shapes",)
+    casts = None  # (dtype or None, dtype or None) when the op promoted its inputs (in the instance dict)
 
     def run(self, F, grad, diff):
         arrays = self.arrays
@@ -483,9 +484,8 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 sa = ad.shape if ad.__class__ is _ndarray else ()
                 sb = bd.shape if bd.__class__ is _ndarray else ()
                 node.shapes = None if (sa == rshape and sb == rshape) else (sa, sb)
-                # after promotion a rule may mix dtypes; each gradient is cast back to its input's
-                node.casts = ((input._data.dtype if ra else None, other._data.dtype if rb else None)
-                              if promoted else None)
+                if promoted:  # after promotion a rule may mix dtypes; each gradient is cast back to its input's
+                    node.casts = (input._data.dtype if ra else None, other._data.dtype if rb else None)
                 if _anomaly[0]:
                     _trace(node)
                 res._requires_grad = True

@@ -60,8 +60,8 @@ def _mul_sum_to_kernel(grad, other, shape):
     """``sum_to(grad * other, shape)`` in one step where it can be: a broadcast scalar's gradient
     is a dot product. NOTE: one BLAS call instead of a product and a reduction (half the time)."""
     if not shape and grad.ndim == 1 and other.__class__ is np.ndarray and other.shape == grad.shape \
-            and grad.dtype == other.dtype:
-        return np.dot(grad, other)
+            and grad.dtype is other.dtype:
+        return grad.dot(other)
     return A.sum_to(grad * other, shape)
 
 

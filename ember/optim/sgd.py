@@ -1,5 +1,10 @@
 """``SGD``: stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay."""
-from .optimizer import Optimizer, _check_lr, _reject, _to_scalar
+import numpy as np
+
+from ..autograd import grad_mode
+from ..ops._scaffold import scalar_array
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_lr, _reject, _to_scalar, _with_step_hooks, add_, grad_mismatch
 
 __all__ = ["SGD"]
 
@@ -54,17 +59,54 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def _update(self, p, g, s, group):
-        lr, momentum, weight_decay = _to_scalar(group["lr"]), group["momentum"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * p
-        new_state = None
-        if momentum != 0:
-            buf = s.get("momentum_buffer")
+    @_with_step_hooks
+    def step(self, closure=None):
+        """Perform a single optimization step (``closure``: re-evaluates the model, returns the loss).
+
+        NOTE: SGD updates in place, parameter by parameter, after checking every gradient: once
+        the checks pass nothing can fail, so a failed step still changes nothing."""
+        loss = None
+        if closure is not None:
+            with grad_mode.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p._grad
+                if g is not None and (g._data.shape != p._data.shape or g._data.dtype != p._data.dtype):
+                    raise grad_mismatch(self, p, g)
+        for group in self.param_groups:
+            lr, momentum, weight_decay = _to_scalar(group["lr"]), group["momentum"], group["weight_decay"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                pa, ga = p._data, g._data
+                dt = pa.dtype
+                if maximize:
+                    ga = -ga
+                if weight_decay != 0:
+                    ga = ga + scalar_array(weight_decay, dt) * pa
+                if momentum != 0:
+                    ga = self._momentum(p, ga, group, momentum, dt)
+                add_(pa, ga * scalar_array(-lr, dt))
+                p._bump()
+        return loss
+
+    def _momentum(self, p, g, group, momentum, dt):
+        """Update the parameter's momentum buffer in place; the direction to step along."""
+        state = self.state[p]
+        buf = state.get("momentum_buffer")
+        if buf is None:
             # NOTE: the first buffer is the gradient itself (no dampening), as in PyTorch.
-            buf = g.copy() if buf is None else buf * momentum + (1 - group["dampening"]) * g
-            new_state = {"momentum_buffer": buf}
-            g = g + momentum * buf if group["nesterov"] else buf
-        return p + (-lr) * g, new_state
+            b = np.array(g, copy=True)
+            state["momentum_buffer"] = Tensor._make(b)
+        else:
+            b = buf._data
+            dampening = group["dampening"]
+            if b.ndim:  # b = momentum * b + (1 - dampening) * g, in place
+                np.multiply(b, scalar_array(momentum, dt), out=b, casting="unsafe")
+                np.add(b, g if dampening == 0 else g * scalar_array(1 - dampening, dt), out=b, casting="unsafe")
+            else:
+                b[()] = b * scalar_array(momentum, dt) + (g if dampening == 0 else g * scalar_array(1 - dampening, dt))
+        return g + b * scalar_array(momentum, dt) if group["nesterov"] else b
