@@ -109,16 +109,18 @@ class BackwardFunction(FunctionCtx, Node):
         one gradient (or None) per argument of ``apply``, each a Tensor whose shape broadcasts
         to its input's (summed back) and whose dtype is cast to its input's."""
         Tensor = _tensor()
-        grads = grad if self._n_outputs > 1 else (grad,)
-        gs = []
-        for i, g in enumerate(grads):
-            if g is None:
-                if self._materialize:
-                    shape, dt = self._out_meta[i]
-                    g = Tensor._make(np.zeros(shape, dt))
-            elif not diff:
-                g = Tensor._make(np.asarray(g))
-            gs.append(g)
+        if self._n_outputs == 1 and grad is not None:  # the common case
+            gs = (grad if diff else Tensor._make(grad if grad.__class__ is np.ndarray else np.asarray(grad)),)
+        else:
+            gs = []
+            for i, g in enumerate(grad if self._n_outputs > 1 else (grad,)):
+                if g is None:
+                    if self._materialize:
+                        shape, dt = self._out_meta[i]
+                        g = Tensor._make(np.zeros(shape, dt))
+                elif not diff:
+                    g = Tensor._make(np.asarray(g))
+                gs.append(g)
         prev = grad_mode.enabled
         grad_mode.enabled = diff  # so a backward made of ember ops is recorded under create_graph
         try:
@@ -149,6 +151,10 @@ class BackwardFunction(FunctionCtx, Node):
                 out.append(None)
                 continue
             shape, dt = meta
+            gd = g._data
+            if gd.shape == shape and gd.dtype is dt:
+                out.append(g if diff else gd)
+                continue
             if g._data.shape != shape:
                 if not _expandable(shape, g._data.shape):
                     raise RuntimeError(
@@ -238,8 +244,10 @@ class Function(metaclass=_FunctionMeta):
         if kwargs or separate:
             args, kwargs = _bind(cls.forward, args, kwargs, separate)
         node = cls._backward_cls()
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        node.needs_input_grad = needs
+        needs = []
+        for a in args:
+            needs.append(isinstance(a, Tensor) and a._requires_grad)
+        node.needs_input_grad = needs = tuple(needs)
         prev = grad_mode.enabled
         grad_mode.enabled = False
         try:
@@ -266,6 +274,21 @@ def _bind(forward, args, kwargs, separate):
     return (bound.args if separate else bound.args[1:]), bound.kwargs
 
 
+class _Ids:
+    """``x in _Ids(seq)``: identity membership (``in`` on a tuple of Tensors would compare values)."""
+
+    __slots__ = ("seq",)
+
+    def __init__(self, seq):
+        self.seq = seq
+
+    def __contains__(self, x):
+        for y in self.seq:
+            if y is x:
+                return True
+        return False
+
+
 def _wrap_outputs(node, args, outs, record):
     """Make ``node`` the grad_fn of forward's outputs; handle dirty, non-differentiable and
     saved tensors."""
@@ -274,7 +297,7 @@ def _wrap_outputs(node, args, outs, record):
     dirty = d.pop("_dirty", ())
     non_diff = d.pop("_non_diff", ())
     to_save = d.pop("_to_save", ())
-    for t in dirty:
+    for t in dirty:  # (usually none)
         if not any(t is o for o in outs):
             raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. "
                                "The inputs that are modified inplace must all be outputs of the Function.")
@@ -286,19 +309,28 @@ def _wrap_outputs(node, args, outs, record):
     # An input returned unchanged becomes a new tensor on the same memory (PyTorch returns a view).
     new_outs = []
     for o in outs:
-        if isinstance(o, Tensor) and any(o is a for a in args) and not any(o is t for t in dirty):
+        if isinstance(o, Tensor) and o in _Ids(args) and o not in _Ids(dirty):
             alias = Tensor._make(o._data)
             alias._vc = o._share_vc()
             o = alias
         new_outs.append(o)
     if record:
         # as in PyTorch, edges only for Tensor arguments; backward still returns one value per argument
-        node.next_functions = tuple(
-            ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (grad_accumulator(a), 0))
-            if a._requires_grad else NO_EDGE for a in args if isinstance(a, Tensor))
+        edges, in_meta = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._requires_grad:
+                    fn = a.grad_fn
+                    edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator(a), 0))
+                else:
+                    edges.append(NO_EDGE)
+                in_meta.append((a._data.shape, a._data.dtype))
+            else:
+                in_meta.append(None)
+        node.next_functions = tuple(edges)
         node.saved = node.arrays = node.versions = ()
         node.epoch = 0
-        node._in_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
+        node._in_meta = in_meta
         node._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), np.float32)
                           for o in new_outs]
         node._n_outputs = len(new_outs)
@@ -309,7 +341,7 @@ def _wrap_outputs(node, args, outs, record):
         for i, o in enumerate(new_outs):
             if not isinstance(o, Tensor):
                 continue
-            if any(o is nd for nd in non_diff) or o._data.dtype.kind != "f":
+            if (non_diff and o in _Ids(non_diff)) or o._data.dtype.kind != "f":
                 o._requires_grad = False
                 continue
             o._requires_grad = True
@@ -321,7 +353,11 @@ def _wrap_outputs(node, args, outs, record):
         t._bump()
     # NOTE: versions are taken after the dirty bumps, so saving a tensor modified in place by
     # forward itself is fine (as in PyTorch); a later in-place change is caught in backward.
-    d["_saved_list"] = saved = [(t, t._vc[0] if (t is not None and t._vc is not None) else 0) for t in to_save]
+    saved = []
+    for t in to_save:
+        vc = t._vc if t is not None else None
+        saved.append((t, vc[0] if vc is not None else 0))
+    d["_saved_list"] = saved
     if record:
         node.saved = tuple(saved)  # non-empty tells the engine there is something to free after backward
     return tuple(new_outs)
