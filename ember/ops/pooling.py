@@ -1,9 +1,10 @@
 """Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
 
-* Max pooling gathers every window with one fancy index, takes the argmax per window, and
-  records which input element won. y = x[winner]; its gradient scatter-adds grad back to the
-  winners (``F.index_grad``, whose own rule is indexing again, so double backward works).
-  Regular and adaptive max pooling share this: they only differ in the window positions.
+* Max pooling lays the windows out as im2col columns (``ops/conv.py``), one row per kernel tap,
+  and takes a running maximum over the taps. A boolean ``hit`` marks the tap that won each window;
+  the gradient is ``col2im(hit * grad)`` (whose own rule is im2col, so double backward works).
+* Adaptive max pooling (windows of varying size) gathers every window with one fancy index, takes
+  the argmax per window, and scatter-adds grad back to the winners (``F.index_grad``).
 * Average pooling is linear: y = sum over the window (``im2col`` from ops/conv.py, then a sum)
   divided by the window's divisor; its gradient spreads grad / divisor over each window with
   ``F.col2im`` (whose own rule is im2col, so double backward works).
@@ -73,73 +74,73 @@ def _check_dims(x, nd, name, impl=None):
         raise RuntimeError(f'"{impl or name}" not implemented for \'{_dt.TYPE_NAMES[_dt.FROM_NP[x.dtype]]}\'')
 
 
-# -- max pooling (regular and adaptive) -------------------------------------------------------------
+# -- max pooling -----------------------------------------------------------------------------------------
 class MaxPoolBackward(Node):
-    """y = x[winner]: the gradient scatter-adds grad to the winning positions (ties in overlapping
-    windows accumulate)."""
+    """y = max over the taps of each window: grad_x = col2im(hit * grad), ``hit`` True at the one tap of
+    each window that won (the first maximum, or the last NaN)."""
 
     __slots__ = ()
 
     def run(self, F, grad, diff):
-        g = F.reshape(grad, self.flat_out)
-        return (F.reshape(F.index_grad(g, self.flat_in, self.index), self.in_shape),)
+        (hit,) = self.unpack(diff)
+        nd = len(self.args[0])
+        g = F.reshape(grad, (1,) * (nd + 1) + hit.shape[nd + 1:])
+        return (F.reshape(F.col2im(hit * g, self.flat_in, *self.args), self.in_shape),)
 
 
-def _max_by_windows(input, positions, valid, nd, node_name, return_indices):
-    """Max over windows given, per spatial dim i, the input positions ``positions[i]`` (O_i, K_i) and
-    ``valid[i]`` (False where the window reaches into padding)."""
-    x = input._data
-    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
-    b = math.prod(lead)
-    x2 = x.reshape((b,) + spatial)
-    index, mask = [slice(None)], None
-    for i in range(nd):
-        shape = [1] * (2 * nd)
-        shape[2 * i], shape[2 * i + 1] = positions[i].shape
-        index.append(np.clip(positions[i], 0, max(spatial[i] - 1, 0)).reshape(shape))
-        v = valid[i].reshape(shape)
-        mask = v if mask is None else mask & v
-    win = x2[tuple(index)]                                   # (B, O0, K0, O1, K1)
-    order = (0,) + tuple(1 + 2 * i for i in range(nd)) + tuple(2 + 2 * i for i in range(nd))
-    if not mask.all():
-        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        win = np.where(mask, win, low).astype(x.dtype, copy=False)
-    out_sp = tuple(p.shape[0] for p in positions)
-    kern = tuple(p.shape[1] for p in positions)
-    win = win.transpose(order).reshape((b,) + out_sp + (math.prod(kern),))
-    am = win.argmax(-1)                                      # NOTE: the first maximum (or NaN) wins, as in PyTorch
-    res = wrap(np.take_along_axis(win, am[..., None], -1)[..., 0].reshape(lead + out_sp))
-    ks = np.unravel_index(am, kern)
-    winner = [np.arange(b).reshape((b,) + (1,) * nd)]
-    flat = 0
-    for i in range(nd):
-        o = np.arange(out_sp[i]).reshape((1,) * (1 + i) + (out_sp[i],) + (1,) * (nd - 1 - i))
-        pos = positions[i][o, ks[i]]
-        winner.append(pos)
-        flat = flat * spatial[i] + pos
-    if input._requires_grad and grad_mode.enabled:
-        node = _NODES[node_name]()
-        node.flat_out, node.flat_in, node.in_shape = (b,) + out_sp, (b,) + spatial, x.shape
-        node.index = tuple(winner)
-        record(node, (input,), (res,))
-    if return_indices:
-        return res, wrap(np.broadcast_to(flat, (b,) + out_sp).reshape(lead + out_sp).astype(np.int64))
-    return res
+def _first_hits(hits):
+    """Keep only the first True of each column of the boolean (K, M) ``hits`` (in place)."""
+    seen = hits[0].copy()
+    for h in hits[1:]:
+        h &= ~seen
+        seen |= h
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
-    name = f"max_pool{nd}d"
+    """The windows as im2col columns (1, *K, B, *O), one contiguous row per kernel tap, and a running
+    maximum over the taps: every NumPy call sees long contiguous rows (no gather, no argmax over
+    windows). Padding, and ceil_mode's overhang, hold the dtype's lowest value."""
     x = input._data
-    _check_dims(x, nd, name, None if nd == 2 else "max_pool1d_impl")
+    _check_dims(x, nd, f"max_pool{nd}d", None if nd == 2 else "max_pool1d_impl")
     k, s, p, d = _params(kernel_size, stride, padding, dilation, nd)
     out = _sizes(x, k, s, p, d, ceil_mode, nd, True)
-    positions, valid = [], []
-    for i in range(nd):
-        pos = np.arange(out[i])[:, None] * s[i] - p[i] + np.arange(k[i])[None, :] * d[i]
-        positions.append(pos)
-        valid.append((pos >= 0) & (pos < x.shape[x.ndim - nd + i]))
-    node_name = "MaxPool2DWithIndicesBackward0" if nd == 2 else "MaxPool1DWithIndicesBackward0"
-    return _max_by_windows(input, positions, valid, nd, node_name, return_indices)
+    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
+    b = math.prod(lead)
+    pads = tuple((p[i], max(0, (out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 - spatial[i] - p[i])) for i in range(nd))
+    args = (k, s, d, pads)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    cols = _im2col_kernel(x.reshape((b, 1) + spatial), *args, scratch="cols", value=low)  # (1, *K, B, *O)
+    taps = cols.reshape(math.prod(k), -1)
+    y = taps[0].copy()
+    for t in taps[1:]:
+        np.maximum(y, t, out=y)                      # NOTE: np.maximum propagates NaN, as PyTorch's max does
+    res = wrap(y.reshape(lead + out))
+    grad = input._requires_grad and grad_mode.enabled
+    if not (grad or return_indices):
+        return res
+    hit = taps == y                                  # (K, B*O): where each window's max sits
+    kk, o = len(taps), math.prod(out)
+    if return_indices or any(lo or hi for lo, hi in pads):
+        # the flat input position read by each tap of each window (-1 in the padding), as im2col of an arange
+        where = _im2col_kernel(np.arange(math.prod(spatial)).reshape((1, 1) + spatial), *args, value=-1)
+        where = where.reshape(kk, 1, o)
+        h = hit.reshape(kk, b, o)
+        h &= where >= 0                              # a padding tap wins nothing, even when all is -inf
+    if x.dtype.kind == "f" and np.isnan(y).any():
+        # NOTE: PyTorch's kernel takes every NaN it meets as the new max: the last NaN wins
+        nan = np.isnan(taps)
+        _first_hits(nan[::-1])
+        hit |= nan
+    if np.count_nonzero(hit) != y.size:
+        _first_hits(hit)  # NOTE: ties: the gradient goes to one element, the first maximum (row-major window order)
+    if grad:
+        node = _NODES[f"MaxPool{nd}DWithIndicesBackward0"]()
+        node.in_shape, node.flat_in, node.args = x.shape, (b, 1) + spatial, args
+        record(node, (input,), (res,), (hit.reshape(cols.shape),))
+    if not return_indices:
+        return res
+    winner = np.take_along_axis(where, hit.argmax(0).reshape(1, b, o), 0)   # the winning tap's position
+    return res, wrap(winner.reshape(lead + out).astype(np.int64, copy=False))
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -191,25 +192,59 @@ def _output_size(output_size, spatial, nd):
     return tuple(spatial[i] if o is None else int(o) for i, o in enumerate(output_size))
 
 
+class AdaptiveMaxPoolBackward(Node):
+    """y = x[winner]: the gradient scatter-adds grad to the winning positions."""
+
+    __slots__ = ()
+
+    def run(self, F, grad, diff):
+        g = F.reshape(grad, self.flat_out)
+        return (F.reshape(F.index_grad(g, self.flat_in, self.index), self.in_shape),)
+
+
 def _adaptive_max_pool(input, output_size, return_indices, nd):
+    """Adaptive windows differ in size, so they are gathered with one fancy index: (B, O0, K0, O1, K1),
+    with K_i the longest window; shorter windows repeat their last element (which never changes a max)."""
     name = f"adaptive_max_pool{nd}d"
     x = input._data
     _check_dims(x, nd, name, name)
-    spatial = x.shape[x.ndim - nd:]
+    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
     out = _output_size(output_size, spatial, nd)
     if any(s == 0 for s in spatial) or any(o <= 0 for o in out):
         raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
                            f"sizes {list(x.shape)} with dimension {x.ndim - nd} being empty")
-    positions, valid = [], []
+    b = math.prod(lead)
+    positions, index = [], [slice(None)]
     for i in range(nd):
         start, end = _adaptive_windows(spatial[i], out[i])
-        k = int((end - start).max())
-        # NOTE: shorter windows repeat their last element, which never changes a max
-        pos = np.minimum(start[:, None] + np.arange(k)[None, :], end[:, None] - 1)
+        pos = np.minimum(start[:, None] + np.arange(int((end - start).max()))[None, :], end[:, None] - 1)
         positions.append(pos)
-        valid.append(np.ones(pos.shape, bool))
-    node_name = "AdaptiveMaxPool2DBackward0" if nd == 2 else "AdaptiveMaxPool1DBackward0"
-    return _max_by_windows(input, positions, valid, nd, node_name, return_indices)
+        shape = [1] * (2 * nd)
+        shape[2 * i], shape[2 * i + 1] = pos.shape
+        index.append(pos.reshape(shape))
+    win = x.reshape((b,) + spatial)[tuple(index)]                        # (B, O0, K0, O1, K1)
+    kern = tuple(pos.shape[1] for pos in positions)
+    order = (0,) + tuple(1 + 2 * i for i in range(nd)) + tuple(2 + 2 * i for i in range(nd))
+    win = win.transpose(order).reshape((b,) + out + (math.prod(kern),))
+    am = win.argmax(-1)                                                    # NOTE: the first maximum wins
+    if x.dtype.kind == "f":
+        nan = np.isnan(win)
+        if nan.any():  # NOTE: PyTorch's kernel takes every NaN it meets as the new max: the last NaN wins
+            am = np.where(nan.any(-1), win.shape[-1] - 1 - nan[..., ::-1].argmax(-1), am)
+    res = wrap(np.take_along_axis(win, am[..., None], -1)[..., 0].reshape(lead + out))
+    ks = np.unravel_index(am, kern)
+    winner, flat = [np.arange(b).reshape((b,) + (1,) * nd)], 0
+    for i in range(nd):
+        o = np.arange(out[i]).reshape((1,) * (1 + i) + (out[i],) + (1,) * (nd - 1 - i))
+        winner.append(positions[i][o, ks[i]])
+        flat = flat * spatial[i] + winner[-1]
+    if input._requires_grad and grad_mode.enabled:
+        node = _NODES[f"AdaptiveMaxPool{nd}DBackward0"]()
+        node.flat_out, node.flat_in, node.in_shape, node.index = (b,) + out, (b,) + spatial, x.shape, tuple(winner)
+        record(node, (input,), (res,))
+    if return_indices:
+        return res, wrap(np.broadcast_to(flat, (b,) + out).reshape(lead + out).astype(np.int64))
+    return res
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -250,7 +285,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
     # extra zeros after the input so that ceil_mode's last window fits (they never count as padding)
     pads = tuple((p[i], max(0, (out[i] - 1) * s[i] + k[i] - spatial[i] - p[i])) for i in range(nd))
     args = (k, s, (1,) * nd, pads)
-    cols = _im2col_kernel(x.reshape((b, 1) + spatial), *args)          # (1, *K, B, *O)
+    cols = _im2col_kernel(x.reshape((b, 1) + spatial), *args, scratch="cols")   # (1, *K, B, *O)
     inv = _inverse_divisor(out, k, s, p, spatial, count_include_pad, divisor_override, x.dtype)
     res = wrap((cols.sum(tuple(range(1, nd + 1))).reshape(lead + out) * inv).astype(x.dtype, copy=False))
     if input._requires_grad and grad_mode.enabled:
@@ -370,8 +405,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 # PyTorch's node names, one subclass each (so that grad_fn's name and repr agree)
 _NODES = {name: type(name, (base,), {"__slots__": ()}) for base, names in (
-    (MaxPoolBackward, ("MaxPool1DWithIndicesBackward0", "MaxPool2DWithIndicesBackward0", "AdaptiveMaxPool1DBackward0",
-                       "AdaptiveMaxPool2DBackward0")),
+    (MaxPoolBackward, ("MaxPool1DWithIndicesBackward0", "MaxPool2DWithIndicesBackward0")),
+    (AdaptiveMaxPoolBackward, ("AdaptiveMaxPool1DBackward0", "AdaptiveMaxPool2DBackward0")),
     (AvgPoolBackward, ("AvgPool1DBackward0", "AvgPool2DBackward0")),
     (AdaptiveAvgPoolBackward, ("AdaptiveAvgPool1DBackward0", "AdaptiveAvgPool2DBackward0"))) for name in names}
 
