@@ -334,8 +334,8 @@ def _drain(ready, deps, buffers, release):
     get = buffers.get
     push = ready.append
     Tensor = _Tensor[0]
-    while ready:
-        node, grad = ready.pop()
+    node, grad = ready.pop()
+    while True:
         if node.__class__ is AccumulateGrad:
             if grad is not None:
                 var = node._var()
@@ -349,6 +349,9 @@ def _drain(ready, deps, buffers, release):
                     var._grad = t
                 else:
                     _accumulate(node, grad, False)
+            if not ready:
+                return
+            node, grad = ready.pop()
             continue
         if grad is None:
             outs = None
@@ -364,6 +367,7 @@ def _drain(ready, deps, buffers, release):
         nf = node.next_functions
         if outs is None:
             outs = (None,) * len(nf)
+        follow = None  # NOTE: one ready successor is run next directly, without a trip through ``ready``
         for (nxt, nr), g in zip(nf, outs):
             if nxt is None:
                 continue
@@ -396,7 +400,10 @@ def _drain(ready, deps, buffers, release):
                         old = pop(nxt, None)
                         if old is not None:
                             g = old if g is None else old + g
-                    push((nxt, g))
+                    if follow is None:
+                        follow, follow_grad = nxt, g
+                    else:
+                        push((nxt, g))
                 else:
                     deps[nxt] = d - 1
                     if g is not None:
@@ -412,6 +419,12 @@ def _drain(ready, deps, buffers, release):
                 if d == 1:
                     del buffers[nxt]
                     push((nxt, b if any(x is not None for x in b) else None))
+        if follow is not None:
+            node, grad = follow, follow_grad
+        elif ready:
+            node, grad = ready.pop()
+        else:
+            return
 
 
 _array = np.array

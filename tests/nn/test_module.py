@@ -484,3 +484,40 @@ def test_global_full_backward_hook():
         net(rand(m, 4, 3, requires_grad=True)).sum().backward()
         return got
     same(prog)
+
+
+def test_attribute_lookup_follows_the_registries():
+    # parameters, buffers and children are mirrored into the instance dict for fast lookup;
+    # whatever changes a registry, attribute access must agree with it, as in PyTorch
+    import copy
+
+    import ember
+
+    def agree(mod):
+        for reg in (mod._parameters, mod._buffers, mod._modules):
+            for k, v in reg.items():
+                assert getattr(mod, k) is v
+        return True
+
+    lin = ember.nn.Linear(3, 2)
+    lin._parameters["extra"] = ember.nn.Parameter(ember.ones(1))
+    assert agree(lin) and lin.extra is lin._parameters["extra"]
+    lin._parameters.pop("extra")
+    assert not hasattr(lin, "extra")
+    lin.weight = None
+    assert lin.weight is None and agree(lin)
+    del lin.bias
+    assert not hasattr(lin, "bias")
+    lin._parameters = {"w": ember.nn.Parameter(ember.zeros(2))}  # replaced wholesale
+    assert lin.w is lin._parameters["w"] and not hasattr(lin, "weight")
+    seq = ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.ReLU(), ember.nn.Linear(2, 1))
+    del seq[0]
+    assert list(seq._modules) == ["0", "1"] and not hasattr(seq, "2") and agree(seq)
+    deep = copy.deepcopy(seq)
+    assert agree(deep) and deep[1].weight is not seq[1].weight and agree(deep[1])
+    bn = ember.nn.BatchNorm1d(3)
+    bn.double()
+    assert bn.running_mean.dtype == ember.float64 and agree(bn)
+    shallow = copy.copy(bn)  # shares the registries with the original, as in PyTorch
+    shallow.weight = ember.nn.Parameter(ember.zeros(3, dtype=ember.float64))
+    assert bn.weight is shallow.weight and agree(bn) and agree(shallow)

@@ -38,6 +38,7 @@ from ..parameter import Buffer, Parameter
 from ._hooks import (HooksMixin, register_module_forward_hook,  # noqa: F401  (PyTorch's home)
                      register_module_forward_pre_hook, register_module_full_backward_hook,
                      register_module_full_backward_pre_hook)
+from ._registry import REGISTRIES, Registry, wrap_registries
 from ._state_dict import StateDictMixin, _IncompatibleKeys, _addindent, typename
 
 # NOTE: the global hook functions are reached as ``nn.modules.module.register_module_*``, as in PyTorch
@@ -69,8 +70,8 @@ class Module(HooksMixin, StateDictMixin):
                             "were given")
         d = self.__dict__  # NOTE: written directly, so that __setattr__ finds the registries ready
         d["training"] = True
-        d["_parameters"] = {}
-        d["_buffers"] = {}
+        d["_parameters"] = Registry(d)  # NOTE: dicts mirrored into __dict__ for fast lookup (see _registry.py)
+        d["_buffers"] = Registry(d)
         d["_non_persistent_buffers_set"] = set()
         d["_backward_pre_hooks"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
@@ -84,7 +85,7 @@ class Module(HooksMixin, StateDictMixin):
         d["_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_post_hooks"] = OrderedDict()
-        d["_modules"] = {}
+        d["_modules"] = Registry(d)
 
     forward = _forward_unimplemented
 
@@ -208,6 +209,14 @@ class Module(HooksMixin, StateDictMixin):
                         raise AttributeError("cannot assign buffer before Module.__init__() call")
                     remove_from(self.__dict__, self._parameters, self._modules)
                     self.register_buffer(name, value, persistent)
+                elif name in REGISTRIES and isinstance(value, dict):
+                    # a registry replaced wholesale: the old one's mirror entries go, the new one is mirrored
+                    d = self.__dict__
+                    old = d.get(name)
+                    if old.__class__ is Registry and old._owner is d:
+                        old.unmirror()
+                    d[name] = value
+                    wrap_registries(d)
                 else:
                     object.__setattr__(self, name, value)
 
@@ -223,8 +232,8 @@ class Module(HooksMixin, StateDictMixin):
             object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = (dir(self.__class__) + list(self.__dict__) + list(self._parameters) + list(self._modules)
-                + list(self._buffers))
+        keys = set(dir(self.__class__) + list(self.__dict__) + list(self._parameters) + list(self._modules)
+                   + list(self._buffers))
         return sorted(k for k in keys if not k[0].isdigit())
 
     def __setstate__(self, state):
@@ -234,6 +243,7 @@ class Module(HooksMixin, StateDictMixin):
             self.__dict__.setdefault(name, OrderedDict())
         self.__dict__.setdefault("_is_full_backward_hook", None)
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        wrap_registries(self.__dict__)
 
     # -- walking the tree --------------------------------------------------------
     def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
