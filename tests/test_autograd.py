@@ -546,3 +546,23 @@ def test_leaf_gradients_never_share_memory():
     c = m.ones(3, requires_grad=True)
     (c * 2 + c * 3).sum().backward()
     assert c.grad.tolist() == [5.0, 5.0, 5.0]
+
+
+@pytest.mark.parametrize("op", ["index", "bool_index", "max", "max_dim", "amax", "add"])
+def test_second_backward_through_nodes_that_keep_indices(op):
+    # nodes that keep indices or masks (not tensors) free them like saved tensors: a second
+    # backward raises as in PyTorch; nodes that keep nothing (add) run again
+    fns = {"index": lambda x: x[[0, 1]].sum(), "bool_index": lambda x: x[x > 1].sum(),
+           "max": lambda x: x.max(), "max_dim": lambda x: x.max(0)[0].sum(), "amax": lambda x: x.amax(0).sum(),
+           "add": lambda x: (x + 1).sum()}
+
+    def prog(m):
+        x = m.tensor([1.0, 3.0, 2.0], requires_grad=True)
+        y = fns[op](x)
+        y.backward()
+        y.backward()
+        return x.grad
+    if op == "add":
+        same(prog)
+    else:
+        same_error(prog, "Trying to backward through the graph a second time")

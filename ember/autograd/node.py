@@ -190,6 +190,24 @@ class Node:
         return self.__dict__.setdefault("_metadata", {})
 
 
+class StateNode(Node):
+    """A node whose rule reads arrays it keeps as attributes (a mask, indices) rather than saved
+    tensors. Its op records them in ``saved`` too, so a backward without ``retain_graph`` frees
+    them like saved tensors, and running the node again raises PyTorch's "second time" error."""
+
+    __slots__ = ()
+    _state = ()  # the names of the attributes the rule reads
+
+    def live(self):
+        if self.saved is None:
+            raise RuntimeError(_FREED_MSG)
+
+    def release(self):
+        self.saved = self.arrays = None
+        for name in self._state:
+            self.__dict__.pop(name, None)
+
+
 class _RemovableHandle:
     def __init__(self, container, item):
         self._container, self._item = container, item

@@ -16,6 +16,7 @@ is in ``scatter.py``; through masks and flat indices (masked_fill, take, ...) in
 import numpy as np
 
 from ..autograd import grad_mode
+from ..autograd.node import StateNode
 from ..tensor import Tensor
 from ._scaffold import Node, record, register, wrap
 from .movement import AliasBackward0, SelectBackward0, SliceBackward0, make_view
@@ -164,12 +165,24 @@ def _torch_order(index, shape):
 
 
 # -- x[idx] ---------------------------------------------------------------------------------------
-class IndexBackward0(Node):
+class _Held:
+    """An index kept in a node's ``saved`` (freed with it); a wrapper, since ``record`` would
+    take a bare tuple of index arrays for several saved values."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class IndexBackward0(StateNode):
     """x[idx] (advanced): the gradient is scattered (accumulating) into zeros of x's shape."""
 
     __slots__ = ()
+    _state = ("index",)
 
     def run(self, F, grad, diff):
+        self.live()
         return (F.index_grad(grad, self.in_shape, self.index),)
 
 
@@ -240,7 +253,7 @@ def getitem(input, idx):
         node = _basic_node(idx, d.shape)() if basic else IndexBackward0()
         node.in_shape = d.shape
         node.index = index
-        record(node, (input,), (res,))
+        record(node, (input,), (res,), () if basic else (_Held(index),))
     return res
 
 
@@ -290,7 +303,7 @@ def _tgetitem(x, index):
         node = IndexBackward0()
         node.in_shape = d.shape
         node.index = index
-        record(node, (x,), (res,))
+        record(node, (x,), (res,), (_Held(index),))
     return res
 
 

@@ -9,36 +9,46 @@ import builtins
 
 import numpy as np
 
+from ..autograd.node import StateNode
 from ..tensor import Tensor, _wrap_dim
 from ._scaffold import Node, record, wrap
 from .reduce import _axes, _needs, keep_shape, return_type
 
 
-class _EvenlyBackward(Node):
+class _EvenlyBackward(StateNode):
     """Reduction to one selected value: the gradient is shared evenly among the elements
     equal to it (PyTorch's rule for max(), min(), median() without dim)."""
 
     __slots__ = ()
 
+    _state = ("mask",)
+
     def run(self, F, grad, diff):
+        self.live()
         return (F.masked_grad(grad / self.count, self.mask),)
 
 
-class _IndexBackward(Node):
+class _IndexBackward(StateNode):
     """Reduction along dim that returns indices: the gradient goes to the selected index."""
 
     __slots__ = ()
 
+    _state = ("mask",)
+
     def run(self, F, grad, diff):
+        self.live()
         return (F.masked_grad(F.reshape(grad, self.keep), self.mask),)
 
 
-class _AmaxBackward(Node):
+class _AmaxBackward(StateNode):
     """amax/amin: each slice's gradient is split evenly among the elements equal to its result."""
 
     __slots__ = ()
 
+    _state = ("scale",)
+
     def run(self, F, grad, diff):
+        self.live()
         return (F.reshape(grad, self.keep) * self.scale,)
 
 
@@ -75,7 +85,7 @@ def _evenly(input, res, r, node_cls):
     node = node_cls()
     node.mask = np.isnan(d) if r != r else d == r
     node.count = int(node.mask.sum())
-    record(node, (input,), (res,))
+    record(node, (input,), (res,), (node.mask,))
 
 
 def _along(input, dim, keepdim, name, index_fn, node_cls, rtype):
@@ -96,7 +106,7 @@ def _along(input, dim, keepdim, name, index_fn, node_cls, rtype):
     if _needs(input):
         node = node_cls()
         node.mask, node.keep = mask, keep_shape(d.shape, (axis,))
-        record(node, (input,), (res,))
+        record(node, (input,), (res,), (mask,))
     return rtype(res, wrap(idx))
 
 
@@ -143,7 +153,7 @@ def _amaxmin(input, dim, keepdim, name):
         mask = (d == r).astype(d.dtype)
         node.scale = mask / mask.sum(axis=axes, keepdims=True)
         node.keep = keep_shape(d.shape, axes)
-        record(node, (input,), (res,))
+        record(node, (input,), (res,), (node.scale,))
     return res
 
 
