@@ -4,8 +4,8 @@ from . import elementwise, unary, compare, inplace
 from . import reduce, reduce_select, reduce_stats, cumulative, movement, indexing, scatter, masked, shapes, rearrange
 from . import linalg, einsum, matrix, creation, random
 from . import activation, nn_layers
-from . import conv, conv_transpose, pooling, fold
+from . import conv, conv_transpose, pooling, adaptive_pooling, fold
 
 MODULES = (elementwise, unary, compare, inplace, reduce, reduce_select, reduce_stats, cumulative, movement, indexing,
            scatter, masked, shapes, rearrange, linalg, einsum, matrix, creation, random, activation, nn_layers,
-           conv, conv_transpose, pooling, fold)
+           conv, conv_transpose, pooling, adaptive_pooling, fold)

@@ -1,15 +1,11 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
+"""Pooling with fixed windows: max_pool1d/2d, avg_pool1d/2d (adaptive pooling: ``adaptive_pooling.py``).
 
 * Max pooling lays the windows out as im2col columns (``ops/conv.py``), one row per kernel tap,
   and takes a running maximum over the taps. A boolean ``hit`` marks the tap that won each window;
   the gradient is ``col2im(hit * grad)`` (whose own rule is im2col, so double backward works).
-* Adaptive max pooling (windows of varying size) gathers every window with one fancy index, takes
-  the argmax per window, and scatter-adds grad back to the winners (``F.index_grad``).
 * Average pooling is linear: y = sum over the window (``im2col`` from ops/conv.py, then a sum)
   divided by the window's divisor; its gradient spreads grad / divisor over each window with
   ``F.col2im`` (whose own rule is im2col, so double backward works).
-* Adaptive average pooling is a matrix product per spatial dim: window o of a dim of size L is
-  [floor(o*L/O), ceil((o+1)*L/O)), so y = M_H x M_W^T with M[o, i] = 1/len(window o) inside it.
 
 Output sizes follow PyTorch: floor((L + 2p - d*(k-1) - 1) / s) + 1, or with ``ceil_mode`` the
 ceiling, less one if the last window would start in the right padding.
@@ -23,9 +19,7 @@ from ..autograd import grad_mode
 from ._scaffold import Node, record, wrap
 from .conv import _im2col_kernel, _tuple
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices"]
 
 
 def _out_size(size, k, s, p, d, ceil_mode):
@@ -175,97 +169,6 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, True, 2)
 
 
-def _adaptive_windows(size, out):
-    """Window o of a dim of ``size`` split into ``out``: [floor(o*size/out), ceil((o+1)*size/out))."""
-    o = np.arange(out)
-    start = (o * size) // out
-    end = -((-(o + 1) * size) // out)
-    return start, end
-
-
-def _output_size(output_size, spatial, nd):
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
-        output_size = (output_size,) * nd
-    output_size = tuple(output_size)
-    if len(output_size) != nd:
-        raise RuntimeError(f"adaptive pooling: output_size must be {nd} (got {list(output_size)})")
-    return tuple(spatial[i] if o is None else int(o) for i, o in enumerate(output_size))
-
-
-class AdaptiveMaxPoolBackward(Node):
-    """y = x[winner]: the gradient scatter-adds grad to the winning positions."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        g = F.reshape(grad, self.flat_out)
-        return (F.reshape(F.index_grad(g, self.flat_in, self.index), self.in_shape),)
-
-
-def _adaptive_max_pool(input, output_size, return_indices, nd):
-    """Adaptive windows differ in size, so they are gathered with one fancy index: (B, O0, K0, O1, K1),
-    with K_i the longest window; shorter windows repeat their last element (which never changes a max)."""
-    name = f"adaptive_max_pool{nd}d"
-    x = input._data
-    _check_dims(x, nd, name, name)
-    lead, spatial = x.shape[:x.ndim - nd], x.shape[x.ndim - nd:]
-    out = _output_size(output_size, spatial, nd)
-    if any(s == 0 for s in spatial) or any(o <= 0 for o in out):
-        raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
-                           f"sizes {list(x.shape)} with dimension {x.ndim - nd} being empty")
-    b = math.prod(lead)
-    positions, index = [], [slice(None)]
-    for i in range(nd):
-        start, end = _adaptive_windows(spatial[i], out[i])
-        pos = np.minimum(start[:, None] + np.arange(int((end - start).max()))[None, :], end[:, None] - 1)
-        positions.append(pos)
-        shape = [1] * (2 * nd)
-        shape[2 * i], shape[2 * i + 1] = pos.shape
-        index.append(pos.reshape(shape))
-    win = x.reshape((b,) + spatial)[tuple(index)]                        # (B, O0, K0, O1, K1)
-    kern = tuple(pos.shape[1] for pos in positions)
-    order = (0,) + tuple(1 + 2 * i for i in range(nd)) + tuple(2 + 2 * i for i in range(nd))
-    win = win.transpose(order).reshape((b,) + out + (math.prod(kern),))
-    am = win.argmax(-1)                                                    # NOTE: the first maximum wins
-    if x.dtype.kind == "f":
-        nan = np.isnan(win)
-        if nan.any():  # NOTE: PyTorch's kernel takes every NaN it meets as the new max: the last NaN wins
-            am = np.where(nan.any(-1), win.shape[-1] - 1 - nan[..., ::-1].argmax(-1), am)
-    res = wrap(np.take_along_axis(win, am[..., None], -1)[..., 0].reshape(lead + out))
-    ks = np.unravel_index(am, kern)
-    winner, flat = [np.arange(b).reshape((b,) + (1,) * nd)], 0
-    for i in range(nd):
-        o = np.arange(out[i]).reshape((1,) * (1 + i) + (out[i],) + (1,) * (nd - 1 - i))
-        winner.append(positions[i][o, ks[i]])
-        flat = flat * spatial[i] + winner[-1]
-    if input._requires_grad and grad_mode.enabled:
-        node = _NODES[f"AdaptiveMaxPool{nd}DBackward0"]()
-        node.flat_out, node.flat_in, node.in_shape, node.index = (b,) + out, (b,) + spatial, x.shape, tuple(winner)
-        record(node, (input,), (res,))
-    if return_indices:
-        return res, wrap(np.broadcast_to(flat, (b,) + out).reshape(lead + out).astype(np.int64))
-    return res
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max over ``output_size`` adaptive windows of the last dim ([floor(o*L/O), ceil((o+1)*L/O)))."""
-    return _adaptive_max_pool(input, output_size, return_indices, 1)
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max over adaptive windows of H and W (``output_size`` an int or (oH, oW); None keeps that size).
-    With ``return_indices`` also the int64 position h*W + w of each maximum."""
-    return _adaptive_max_pool(input, output_size, return_indices, 2)
-
-
-def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
-    return _adaptive_max_pool(input, output_size, True, 1)
-
-
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
-    return _adaptive_max_pool(input, output_size, True, 2)
-
-
 # -- average pooling --------------------------------------------------------------------------------------
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
     x = input._data
@@ -351,64 +254,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
 
 
-def _adaptive_matrix(size, out, dtype):
-    """M (out, size) with M[o, i] = 1/len(window o) for i in window o; None when out == size (identity)."""
-    if out == size:
-        return None
-    start, end = _adaptive_windows(size, out)
-    i = np.arange(size)
-    inside = (i[None, :] >= start[:, None]) & (i[None, :] < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
-
-
-class AdaptiveAvgPoolBackward(Node):
-    """y = M_H x M_W^T (each M a constant averaging matrix): grad_x = M_H^T grad M_W."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        mh, mw = self.unpack(diff)
-        g = grad if mw is None else F.matmul(grad, mw)
-        return (g if mh is None else F.matmul(F.transpose(mh, 0, 1), g),)
-
-
-def _adaptive_avg_pool(input, output_size, nd):
-    name = f"adaptive_avg_pool{nd}d"
-    x = input._data
-    _check_dims(x, nd, name, name)
-    spatial = x.shape[x.ndim - nd:]
-    out = _output_size(output_size, spatial, nd)
-    if any(s == 0 for s in spatial):
-        raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input has "
-                           f"sizes {list(x.shape)} with dimension {x.ndim - nd} being empty")
-    mw = _adaptive_matrix(spatial[-1], out[-1], x.dtype)
-    mh = _adaptive_matrix(spatial[0], out[0], x.dtype) if nd == 2 else None
-    r = x if mw is None else np.matmul(x, mw.T)
-    r = r if mh is None else np.matmul(mh, r)
-    res = wrap(r.copy() if r is x else r)
-    if input._requires_grad and grad_mode.enabled:
-        node = _NODES[f"AdaptiveAvgPool{nd}DBackward0"]()
-        record(node, (input,), (res,), (mh, mw))
-    return res
-
-
-def adaptive_avg_pool1d(input, output_size):
-    """Mean over ``output_size`` adaptive windows ([floor(o*L/O), ceil((o+1)*L/O))) of the last dim."""
-    return _adaptive_avg_pool(input, output_size, 1)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Mean over adaptive windows of H and W: y = M_H x M_W^T (``output_size`` an int or (oH, oW); None
-    keeps that size). Its gradient is M_H^T grad M_W."""
-    return _adaptive_avg_pool(input, output_size, 2)
-
-
 # PyTorch's node names, one subclass each (so that grad_fn's name and repr agree)
 _NODES = {name: type(name, (base,), {"__slots__": ()}) for base, names in (
     (MaxPoolBackward, ("MaxPool1DWithIndicesBackward0", "MaxPool2DWithIndicesBackward0")),
-    (AdaptiveMaxPoolBackward, ("AdaptiveMaxPool1DBackward0", "AdaptiveMaxPool2DBackward0")),
-    (AvgPoolBackward, ("AvgPool1DBackward0", "AvgPool2DBackward0")),
-    (AdaptiveAvgPoolBackward, ("AdaptiveAvgPool1DBackward0", "AdaptiveAvgPool2DBackward0"))) for name in names}
+    (AvgPoolBackward, ("AvgPool1DBackward0", "AvgPool2DBackward0"))) for name in names}
 
 METHODS = []
-FUNCTIONS = ["max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "max_pool1d_with_indices"]
+FUNCTIONS = ["max_pool1d", "max_pool2d", "avg_pool1d", "max_pool1d_with_indices"]

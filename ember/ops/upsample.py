@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ._scaffold import wrap
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 

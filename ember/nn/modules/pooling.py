@@ -1,9 +1,10 @@
 """Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, LPPool1d/2d,
 MaxUnpool1d/2d.
 
-Thin wrappers around ``ember/ops/pooling.py`` and ``ember/ops/unpool.py``; their attributes and reprs
-are PyTorch's.
+Thin wrappers around ``ember/ops/pooling.py``, ``ember/ops/adaptive_pooling.py`` and ``ember/ops/unpool.py``;
+their attributes and reprs are PyTorch's.
 """
+from ...ops import adaptive_pooling as A
 from ...ops import pooling as F
 from ...ops import unpool as U
 from .module import Module
@@ -128,7 +129,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
     """Mean over ``output_size`` adaptive windows of the last dim: (N, C, L) -> (N, C, output_size)."""
 
     def forward(self, input):
-        return F.adaptive_avg_pool1d(input, self.output_size)
+        return A.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
@@ -142,7 +143,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """
 
     def forward(self, input):
-        return F.adaptive_avg_pool2d(input, self.output_size)
+        return A.adaptive_avg_pool2d(input, self.output_size)
 
 
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
@@ -155,14 +156,14 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max over ``output_size`` adaptive windows of the last dim (``return_indices``: also their positions)."""
 
     def forward(self, input):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+        return A.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max over adaptive windows of H and W (``return_indices``: also the positions h*W + w)."""
 
     def forward(self, input):
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return A.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class _LPPoolNd(Module):
