@@ -5,6 +5,9 @@ Use it as ``import ember as torch``. This module only re-exports: each op lives 
 """
 import importlib as _importlib
 
+from . import _malloc
+_malloc.tune()  # glibc keeps freed memory for the next step (see _malloc.py; EMBER_MALLOC_TUNING=0 to opt out)
+
 from . import dtypes as _dtypes
 from .dtypes import (dtype, float32, float, float64, double, float16, half, int8, int16, short, int32, int, int64,
                      long, uint8, bool, get_default_dtype, set_default_dtype, promote_types, result_type, can_cast,
