@@ -111,7 +111,7 @@ def _weighted(loss, weight, reduction, mean_by_weight):
 class MseLossBackward0(Node):
     """(x - y)^2, reduced: d/dx = 2 (x - y) * grad * scale, d/dy = -d/dx (summed to each shape)."""
 
-    __slots__ = ()
+    __slots__ = ("scale", "diff")
 
     def run(self, F, grad, diff):
         x, y = self.unpack(diff)

@@ -76,7 +76,7 @@ def _infer_shape(shape, numel):
 class ViewBackward0(Node):
     """view / reshape: the gradient is reshaped back to the input's shape."""
 
-    __slots__ = ()
+    __slots__ = ("in_shape",)
 
     def run(self, F, grad, diff):
         return (F.reshape(grad, self.in_shape),)

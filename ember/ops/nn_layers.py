@@ -30,7 +30,7 @@ class LinearBackward(Node):
     """y = x W^T + b over the last dim of x (batch dims flattened to N rows: x2 is (N, in)).
     grad_x = grad W, grad_W = grad2^T x2, grad_b = grad summed over the batch dims."""
 
-    __slots__ = ()
+    __slots__ = ("rows", "bias_shape", "node_name")
 
     def name(self):
         return self.node_name

@@ -192,7 +192,7 @@ def _sum_dtype(d, dtype):
 class SumBackward0(Node):
     """sum over all elements: the gradient is the incoming scalar expanded to the input's shape."""
 
-    __slots__ = ()
+    __slots__ = ("in_shape", "keep")
 
     def run(self, F, grad, diff):
         keep = self.keep
@@ -253,7 +253,7 @@ register("sum", _asum, sum)
 class MeanBackward0(Node):
     """mean: the gradient divided by the number of elements averaged, expanded back."""
 
-    __slots__ = ()
+    __slots__ = ("in_shape", "keep", "count")
 
     def run(self, F, grad, diff):
         return (F.expand(F.reshape(grad, self.keep), self.in_shape) / self.count,)
