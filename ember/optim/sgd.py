@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import grad_mode
+from ..autograd.node import EPOCH
 from ..ops._scaffold import scalar_array
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_lr, _reject, _to_scalar, _with_step_hooks, add_, grad_mismatch
@@ -72,11 +73,14 @@ class SGD(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 g = p._grad
-                if g is not None and (g._data.shape != p._data.shape or g._data.dtype != p._data.dtype):
-                    raise grad_mismatch(self, p, g)
+                if g is not None:
+                    gd, pd = g._data, p._data
+                    if gd.shape != pd.shape or (gd.dtype is not pd.dtype and gd.dtype != pd.dtype):
+                        raise grad_mismatch(self, p, g)
         for group in self.param_groups:
             lr, momentum, weight_decay = _to_scalar(group["lr"]), group["momentum"], group["weight_decay"]
             maximize = group["maximize"]
+            step_size = step_dt = None  # -lr as a 0-d array of the parameters' dtype (once per group and dtype)
             for p in group["params"]:
                 g = p._grad
                 if g is None:
@@ -89,8 +93,15 @@ class SGD(Optimizer):
                     ga = ga + scalar_array(weight_decay, dt) * pa
                 if momentum != 0:
                     ga = self._momentum(p, ga, group, momentum, dt)
-                add_(pa, ga * scalar_array(-lr, dt))
-                p._bump()
+                if step_dt is not dt:
+                    step_size, step_dt = scalar_array(-lr, dt), dt
+                add_(pa, ga * step_size)
+                vc = p._vc  # p._bump(), inlined; the in-place epoch moves once, below
+                if vc is None:
+                    p._vc = [1]
+                else:
+                    vc[0] += 1
+        EPOCH[0] += 1
         return loss
 
     def _momentum(self, p, g, group, momentum, dt):

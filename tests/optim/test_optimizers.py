@@ -343,3 +343,18 @@ def test_lbfgs_needs_closure_and_returns_first_loss():
     assert float(first) == pytest.approx(29.0)
     np.testing.assert_allclose(w.detach().numpy(), [3.0, 3.0], atol=1e-6)
     assert opt.step(closure) is not None  # already optimal: returns at once
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.0), dict(lr=0.1, momentum=0.9, nesterov=True)])
+def test_sgd_float16_and_zero_lr_match_torch(kwargs):
+    # SGD steps with a cached 0-d step size per dtype; float16 and lr=0 take the uncached path
+    out = {}
+    for m in (torch, ember):
+        w = m.tensor([1.0, -2.0, 0.5], dtype=m.float16, requires_grad=True)
+        opt = m.optim.SGD([w], **kwargs)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+        out[m] = w.detach().float().numpy()
+    np.testing.assert_allclose(out[ember], out[torch], rtol=2e-3)
