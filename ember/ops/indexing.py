@@ -19,7 +19,9 @@ from ..autograd import grad_mode
 from ..autograd.node import StateNode
 from ..tensor import Tensor
 from ._scaffold import Node, record, register, wrap
-from .movement import AliasBackward0, SelectBackward0, SliceBackward0, make_view
+from .movement import make_view
+from .narrow import SelectBackward0, SliceBackward0
+from .transpose import AliasBackward0
 
 __all__ = ["getitem", "setitem", "index_grad", "to_numpy_index", "check_bounds"]
 

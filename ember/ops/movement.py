@@ -1,8 +1,13 @@
-"""Shape and movement ops: views (reshape, transpose, expand, squeeze, ...) and copies.
+"""Shape views and copies: reshape / view (flatten, unflatten, ravel), expand, squeeze /
+unsqueeze, and clone / contiguous.
 
 A *view* shares memory with its input, as in PyTorch: writing through one is seen in
 the other. ``make_view`` marks the result (its ``_base`` and a shared version counter,
-so that an in-place change to either is caught by autograd's saved-tensor check).
+so that an in-place change to either is caught by autograd's saved-tensor check); every
+view op in ember builds its result with it.
+
+Views that reorder dims (permute, transpose, t, .T, movedim) are in ``transpose.py``;
+views of part of a dim (narrow, select, unfold) in ``narrow.py``.
 """
 import numpy as np
 
@@ -271,136 +276,6 @@ def _aexpand(x, shape):
 register("expand", _aexpand, lambda x, shape: expand(x, shape))
 
 
-# -- permutations -----------------------------------------------------------------------------------------
-class PermuteBackward0(Node):
-    """permute: the gradient is permuted back by the inverse permutation."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (F.permute(grad, self.inverse),)
-
-
-class TransposeBackward0(Node):
-    """transpose(d0, d1): the gradient is transposed back."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (F.transpose(grad, self.d0, self.d1),)
-
-
-def permute(input, *args, dims=None):
-    """A view with the dims reordered: ``x.permute(2, 0, 1)``, ``permute(x, (2, 0, 1))`` or ``dims=``."""
-    d = input._data
-    dims = shape_arg(args) if dims is None else shape_arg((dims,))
-    if len(dims) != d.ndim:
-        raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {d.ndim} is not equal to len(dims) = {len(dims)}"
-            .replace("permute(sparse_coo)", "permute"))
-    dims = tuple(_wrap_dim(k, d.ndim) for k in dims)
-    if len(set(dims)) != len(dims):
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-    res = make_view(input, d.transpose(dims))
-    if input._requires_grad and grad_mode.enabled:
-        node = PermuteBackward0()
-        node.inverse = tuple(np.argsort(dims).tolist())
-        record(node, (input,), (res,))
-    return res
-
-
-def _apermute(x, dims):
-    return x.transpose(dims)
-
-
-register("permute", _apermute, lambda x, dims: permute(x, dims))
-
-
-def transpose(input, dim0, dim1):
-    """A view with dims ``dim0`` and ``dim1`` swapped."""
-    d = input._data
-    nd = d.ndim
-    a, b = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
-    if nd < 2:
-        return make_view(input, d.view()) if not (input._requires_grad and grad_mode.enabled) else _alias(input)
-    res = make_view(input, np.swapaxes(d, a, b))
-    if input._requires_grad and grad_mode.enabled:
-        node = TransposeBackward0()
-        node.d0, node.d1 = a, b
-        record(node, (input,), (res,))
-    return res
-
-
-swapaxes = swapdims = transpose
-
-
-def _atranspose(x, d0, d1):
-    return x.swapaxes(d0, d1) if x.ndim >= 2 else x
-
-
-register("transpose", _atranspose, transpose)
-
-
-class AliasBackward0(Node):
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (grad,)
-
-
-def _alias(input):
-    res = make_view(input, input._data.view())
-    record(AliasBackward0(), (input,), (res,))
-    return res
-
-
-class TBackward0(Node):
-    """t(): the gradient is transposed back (its own inverse)."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (F.transpose(grad, 0, -1),)  # -1: also right for the 0-d and 1-D tensors t() accepts
-
-
-def t(input):
-    """Transpose of a tensor of at most 2 dims (0-d and 1-D tensors come back as they are)."""
-    d = input._data
-    if d.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {d.ndim}D")
-    res = make_view(input, d.T)
-    if input._requires_grad and grad_mode.enabled:
-        record(TBackward0(), (input,), (res,))
-    return res
-
-
-def _T(self):
-    # NOTE: PyTorch's .T is a permute at every rank (grad_fn PermuteBackward0, not TBackward0).
-    return permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
-
-
-def _mT(self):
-    if self._data.ndim < 2:
-        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
-    return transpose(self, -2, -1)
-
-
-def movedim(input, source, destination):
-    nd = input._data.ndim
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
-    src = [_wrap_dim(s, nd) for s in src]
-    dst = [_wrap_dim(s, nd) for s in dst]
-    order = [n for n in range(nd) if n not in src]
-    for dest, s in sorted(zip(dst, src)):
-        order.insert(dest, s)
-    return permute(input, order)
-
-
-moveaxis = movedim
-
-
 # -- squeeze / unsqueeze --------------------------------------------------------------------------------
 class SqueezeBackward0(ViewBackward0):
     """squeeze(): all size-1 dims removed; the gradient is reshaped back."""
@@ -462,116 +337,6 @@ def squeeze(input, dim=None):
     return res
 
 
-# -- narrow / select / unfold: views of part of a dim ------------------------------------------------
-class SliceBackward0(Node):
-    """A view of part of the input (narrow, basic slicing): the gradient is written into zeros
-    of the input's shape at the same place (``index_grad`` with a basic index)."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (F.index_grad(grad, self.in_shape, self.index),)
-
-
-class SelectBackward0(SliceBackward0):
-    """select(dim, index): as SliceBackward0, the selected dim being dropped from the view."""
-
-    __slots__ = ()
-
-
-def _part_view(input, index, node_cls):
-    """``input[index]`` for a basic NumPy ``index``, as a view recorded with ``node_cls``."""
-    d = input._data
-    res = make_view(input, d[index + (Ellipsis,)])  # the Ellipsis keeps 0-d results arrays (views)
-    if input._requires_grad and grad_mode.enabled:
-        node = node_cls()
-        node.in_shape, node.index = d.shape, index
-        record(node, (input,), (res,))
-    return res
-
-
-def narrow(input, dim, start, length):
-    """A view of ``length`` entries of dim ``dim`` from ``start`` (which may be negative)."""
-    d = input._data
-    dim = _wrap_dim(dim, d.ndim)
-    size = d.shape[dim]
-    start = int(start)
-    if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    if start < 0:
-        start += size
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return _part_view(input, (slice(None),) * dim + (slice(start, start + length),), SliceBackward0)
-
-
-def select(input, dim, index):
-    """The view ``input[..., index, ...]`` with ``index`` taken in dim ``dim`` (which disappears)."""
-    d = input._data
-    if d.ndim == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    dim = _wrap_dim(dim, d.ndim)
-    size = d.shape[dim]
-    index = int(index)
-    if not -size <= index < size:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"[{', '.join(map(str, d.shape))}] at dimension {dim}")
-    return _part_view(input, (slice(None),) * dim + (index,), SelectBackward0)
-
-
-class UnfoldBackward0(Node):
-    """unfold: each window's gradient is added back where the window was read (windows that
-    overlap accumulate). The window dim is moved next to its dim and ``index_grad`` scatters
-    with the 2-D index ``start[w] + k``."""
-
-    __slots__ = ()
-
-    def run(self, F, grad, diff):
-        return (F.index_grad(F.permute(grad, self.perm), self.in_shape, self.index),)
-
-
-def unfold(input, dimension, size, step):
-    """A view of all windows of ``size`` entries along ``dimension``, ``step`` apart; the
-    windows form a new last dim. Shape: dim ``dimension`` becomes ``(n - size) // step + 1``.
-
-    NOTE: windows may overlap, so the view is read-only (an in-place write through it raises,
-    as PyTorch does for tensors whose elements share memory).
-    """
-    d = input._data
-    if d.ndim == 0:
-        d = d.reshape(1)
-    dim = _wrap_dim(dimension, d.ndim)
-    n = d.shape[dim]
-    if size < 0:
-        raise RuntimeError(f"size is {size} but must be >= 0")
-    if size > n:
-        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {n} but size is {size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    count = (n - size) // step + 1
-    shape = d.shape[:dim] + (count,) + d.shape[dim + 1:] + (size,)
-    strides = d.strides[:dim] + (d.strides[dim] * step,) + d.strides[dim + 1:] + (d.strides[dim],)
-    r = np.lib.stride_tricks.as_strided(d, shape, strides, writeable=False)
-    if input._data.ndim == 0:
-        r = r.reshape(size)
-    res = make_view(input, r)
-    if input._requires_grad and grad_mode.enabled:
-        if input._data.ndim == 0:
-            node = ViewBackward0()
-            node.in_shape = ()
-        else:
-            node = UnfoldBackward0()
-            node.in_shape = d.shape
-            window = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-            node.index = (slice(None),) * dim + (window,)
-            nd = d.ndim
-            node.perm = tuple(range(dim + 1)) + (nd,) + tuple(range(dim + 1, nd))
-        record(node, (input,), (res,))
-    return res
-
-
 # -- copies ------------------------------------------------------------------------------------------------
 class CloneBackward0(Node):
     __slots__ = ()
@@ -596,6 +361,4 @@ def contiguous(input, memory_format=None):
 
 
 METHODS = ["view", "reshape", "view_as", "reshape_as", "flatten", "ravel", "unflatten", "expand", "expand_as",
-           "broadcast_to", "permute", "transpose", "swapaxes", "swapdims", "t", "movedim", "moveaxis",
-           "unsqueeze", "squeeze", "clone", "contiguous", "narrow", "select", "unfold"]
-DUNDERS = {"T": property(_T), "mT": property(_mT), "mH": property(_mT), "H": property(_mT)}
+           "broadcast_to", "unsqueeze", "squeeze", "clone", "contiguous"]

@@ -13,7 +13,8 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap_dim
 from ._scaffold import Node, _write_out, record, register
-from .movement import SliceBackward0, _part_view, make_view, reshape
+from .movement import make_view, reshape
+from .narrow import SliceBackward0, _part_view
 
 _make = Tensor._make
 
