@@ -9,12 +9,19 @@ creating a tensor, which every op does, sets five slots and nothing more.
 Most methods are not written here: an op is defined once, as a function in
 ``ember/ops/<category>.py`` taking the tensor as its first argument, and the same
 function object is installed both as ``ember.<name>`` and as ``Tensor.<name>`` (see
-``_install_methods`` at the bottom). This file holds what is about the tensor itself.
+``_install_methods`` at the bottom). This file holds what is about the tensor itself:
+its fields, constructors, metadata and autograd state. Its siblings hold the rest:
+
+- ``_tensor_convert.py``: ``item``, ``numpy``, ``to``, ``float``, ... (a mixin ``Tensor`` inherits),
+- ``_size.py``: ``Size``, the type of ``tensor.shape`` (re-exported here),
+- ``_tensor_str.py``: printing.
 """
 import numpy as np
 
+from . import _tensor_convert
 from . import dtypes as _dt
 from ._device import CPU, as_device
+from ._size import Size
 from .autograd import node as _node
 
 __all__ = ["Tensor", "Size"]
@@ -24,40 +31,7 @@ _ndarray = np.ndarray
 _FROM_NP = _dt.FROM_NP
 
 
-class Size(tuple):
-    """A tensor's shape: a tuple of ints that prints as ``torch.Size([2, 3])``."""
-
-    def __repr__(self):
-        return f"torch.Size([{', '.join(str(int(s)) for s in self)}])"
-
-    __str__ = __repr__
-
-    def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-    def __getitem__(self, item):
-        r = tuple.__getitem__(self, item)
-        return Size(r) if isinstance(item, slice) else r
-
-    def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
-
-    def __radd__(self, other):
-        return Size(tuple(other) + tuple(self))
-
-    def __mul__(self, n):
-        return Size(tuple(self) * n)
-
-    __rmul__ = __mul__
-
-    def __reduce__(self):
-        return (Size, (tuple(self),))
-
-
-class Tensor:
+class Tensor(_tensor_convert.TensorConvertMixin):
     """A multi-dimensional array with PyTorch's semantics and autograd.
 
     Create tensors with ``ember.tensor``, ``ember.zeros``, ``ember.randn`` and friends.
@@ -389,73 +363,7 @@ class Tensor:
             vc[0] += 1
         _EPOCH[0] += 1
 
-    # -- conversion to Python and NumPy -------------------------------------------
-    def item(self):
-        """The value of a one-element tensor as a Python number."""
-        d = self._data
-        if d.size != 1:
-            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
-        return d.reshape(()).item() if d.ndim else d.item()
-
-    def tolist(self):
-        return self._data.tolist()
-
-    def numpy(self, *, force=False):
-        """The data as an ndarray sharing memory (``force=True`` detaches first)."""
-        if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self._data
-
-    def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        d = self._data
-        if dtype is not None and np.dtype(dtype) != d.dtype:
-            return d.astype(dtype)
-        return d.copy() if copy else d
-
-    def __len__(self):
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return iter(self.unbind(0))
-
-    def __bool__(self):
-        d = self._data
-        if d.size != 1:
-            raise RuntimeError("Boolean value of Tensor with "
-                               f"{'no values' if d.size == 0 else 'more than one value'} is ambiguous")
-        return bool(d.reshape(()))
-
-    def __float__(self):
-        return float(self._scalar("float"))
-
-    def __int__(self):
-        return int(self._scalar("int"))
-
-    def __complex__(self):
-        return complex(self._scalar("complex"))
-
-    def __index__(self):
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self._data.reshape(()))
-
-    def _scalar(self, what):
-        d = self._data
-        if d.size != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return d.reshape(())[()]
-
-    def __format__(self, spec):
-        if self._data.ndim == 0:
-            return self.item().__format__(spec)
-        return object.__format__(self, spec)
-
+    # -- printing, hashing, pickling and copying -------------------------------------
     def __repr__(self, *, tensor_contents=None):
         from ._tensor_str import tensor_repr
 
@@ -487,82 +395,6 @@ class Tensor:
                 new.__dict__[k] = copy.deepcopy(v, memo)
         memo[id(self)] = new
         return new
-
-    # -- dtype and device conversion -----------------------------------------------
-    def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; returns self when nothing changes."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs.pop("memory_format", None) is not None:
-            raise NotImplementedError("Tensor.to: memory_format is not supported by ember")
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _dt.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif a is None:
-                continue
-            else:
-                device = a
-        as_device(device)
-        if dtype is None or dtype.np == self._data.dtype:
-            return self.clone() if copy else self
-        from .ops.elementwise import _cast
-
-        return _cast(self, dtype)
-
-    def type(self, dtype=None, non_blocking=False):
-        if dtype is None:
-            return "torch." + {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}[self.dtype.name]
-        if isinstance(dtype, str):
-            names = {"FloatTensor": _dt.float32, "DoubleTensor": _dt.float64, "HalfTensor": _dt.float16,
-                     "LongTensor": _dt.int64, "IntTensor": _dt.int32, "ShortTensor": _dt.int16,
-                     "CharTensor": _dt.int8, "ByteTensor": _dt.uint8, "BoolTensor": _dt.bool}
-            dtype = names[dtype.rsplit(".", 1)[-1]]
-        return self.to(dtype)
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def float(self):
-        return self.to(_dt.float32)
-
-    def double(self):
-        return self.to(_dt.float64)
-
-    def half(self):
-        return self.to(_dt.float16)
-
-    def long(self):
-        return self.to(_dt.int64)
-
-    def int(self):
-        return self.to(_dt.int32)
-
-    def short(self):
-        return self.to(_dt.int16)
-
-    def char(self):
-        return self.to(_dt.int8)
-
-    def byte(self):
-        return self.to(_dt.uint8)
-
-    def bool(self):
-        return self.to(_dt.bool)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        as_device(device if device is not None else "cuda")
-        return self  # pragma: no cover - as_device raises without a GPU backend
 
     # Arithmetic dunders, comparison, indexing: installed from the ops modules below.
 
@@ -599,6 +431,7 @@ def _wrap_dim(dim, ndim, op="dim"):
 
 
 _node.Tensor = Tensor
+_tensor_convert.Tensor = Tensor
 _EPOCH = _node.EPOCH
 from .autograd import engine as _engine  # noqa: E402  (the engine needs Tensor defined first)
 

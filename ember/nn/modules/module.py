@@ -13,8 +13,11 @@ dotted names (``"0.weight"``) and skip repeats of a shared object; ``state_dict`
 parameter and buffer in place (the Parameter objects stay the same, so an optimizer that
 holds them keeps working); ``train``/``eval`` set ``training`` on the whole tree.
 
-Two mixins hold the rest: calling a module through its hooks is in ``_hooks.py``,
-saving and loading state in ``_state_dict.py``.
+This file holds the registries and the attribute protocol that fills them, lookups by
+dotted path (``get_submodule``) and printing. Four mixins hold the rest: calling a module
+through its hooks is in ``_hooks.py``, saving and loading state in ``_state_dict.py``,
+walking the tree (``parameters``, ``named_modules``, ``apply``, ``train``, ``zero_grad``)
+in ``_tree.py``, converting its tensors (``to``, ``float``, ``double``, ...) in ``_convert.py``.
 
 Example::
 
@@ -31,15 +34,15 @@ Example::
 """
 from collections import OrderedDict
 
-from ... import dtypes as _dt
-from ...autograd import grad_mode
-from ...tensor import Tensor, reset_grads
+from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
+from ._convert import ConvertMixin
 from ._hooks import (HooksMixin, register_module_forward_hook,  # noqa: F401  (PyTorch's home)
                      register_module_forward_pre_hook, register_module_full_backward_hook,
                      register_module_full_backward_pre_hook)
 from ._registry import REGISTRIES, Registry, wrap_registries
 from ._state_dict import StateDictMixin, _IncompatibleKeys, _addindent, typename
+from ._tree import TreeMixin
 
 # NOTE: the global hook functions are reached as ``nn.modules.module.register_module_*``, as in PyTorch
 __all__ = ["Module"]
@@ -49,7 +52,7 @@ def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
-class Module(HooksMixin, StateDictMixin):
+class Module(HooksMixin, StateDictMixin, TreeMixin, ConvertMixin):
     """Base class for all neural network modules; subclass it and define ``forward``.
 
     Assign Parameters, Modules and Buffers as attributes in ``__init__`` (after calling
@@ -245,89 +248,7 @@ class Module(HooksMixin, StateDictMixin):
         self.__dict__.setdefault("_non_persistent_buffers_set", set())
         wrap_registries(self.__dict__)
 
-    # -- walking the tree --------------------------------------------------------
-    def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
-        memo = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
-        for module_prefix, module in modules:
-            for k, v in get_members_fn(module):
-                if v is None or v in memo:
-                    continue
-                if remove_duplicate:
-                    memo.add(v)
-                yield (module_prefix + "." + k if module_prefix else k), v
-
-    def parameters(self, recurse=True):
-        """Iterator over the parameters (of submodules too, with ``recurse``), each once."""
-        # NOTE: the same walk as named_parameters without building the dotted names; optimizers
-        # and zero_grad call this every step.
-        if not recurse:
-            seen = set()
-            for p in self._parameters.values():
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    yield p
-            return
-        seen = set()
-        for module in self._walk():
-            for p in module._parameters.values():
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    yield p
-
-    def _walk(self, out=None, memo=None):
-        """This module and its submodules, depth first, each once (the order of named_modules)."""
-        if out is None:
-            out, memo = [], set()
-        if self not in memo:
-            memo.add(self)
-            out.append(self)
-            for m in self._modules.values():
-                if m is not None:
-                    m._walk(out, memo)
-        return out
-
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        """Iterator over ``(dotted name, parameter)``; a shared parameter comes once unless
-        ``remove_duplicate=False``."""
-        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse=True):
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
-
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
-
-    def children(self):
-        for _, m in self.named_children():
-            yield m
-
-    def named_children(self):
-        memo = set()
-        for name, module in self._modules.items():
-            if module is not None and module not in memo:
-                memo.add(module)
-                yield name, module
-
-    def modules(self):
-        for _, m in self.named_modules():
-            yield m
-
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
-        """Iterator over ``(dotted name, module)``, this module first (name ``prefix``)."""
-        if memo is None:
-            memo = set()
-        if self in memo:
-            return
-        if remove_duplicate:
-            memo.add(self)
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is None:
-                continue
-            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
-
+    # -- submodules, parameters and buffers by dotted path ------------------------
     def get_submodule(self, target):
         """The submodule at dotted path ``target`` (``""`` is self)."""
         if target == "":
@@ -374,122 +295,6 @@ class Module(HooksMixin, StateDictMixin):
         if name not in mod._buffers:
             raise AttributeError("`" + name + "` is not a buffer")
         return buffer
-
-    def apply(self, fn):
-        """Call ``fn(m)`` on every submodule (children first), then on self. Returns self."""
-        for module in self.children():
-            module.apply(fn)
-        fn(self)
-        return self
-
-    # -- modes and gradients -----------------------------------------------------
-    def train(self, mode=True):
-        """Set training mode (``training=mode``) on self and every submodule. Returns self."""
-        if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
-        self.training = mode
-        for module in self.children():
-            module.train(mode)
-        return self
-
-    def eval(self):
-        """Same as ``train(False)``."""
-        return self.train(False)
-
-    def requires_grad_(self, requires_grad=True):
-        for p in self.parameters():
-            p.requires_grad_(requires_grad)
-        return self
-
-    def zero_grad(self, set_to_none=True):
-        """Reset the gradients of all parameters: to None (default) or to zeros in place."""
-        reset_grads(self.parameters(), set_to_none)
-
-    def share_memory(self):
-        return self  # NOTE: NumPy arrays are process-local; nothing to share
-
-    # -- conversion ----------------------------------------------------------------
-    def _apply(self, fn, recurse=True):
-        """Apply ``fn`` to every parameter, gradient and buffer. Parameters keep their identity:
-        the converted array is put into the same Parameter object (PyTorch's ``param.data = ...``)."""
-        if recurse:
-            for module in self.children():
-                module._apply(fn)
-        with grad_mode.no_grad():
-            for p in self._parameters.values():
-                if p is None:
-                    continue
-                new = fn(p)
-                if new is not p:
-                    p._data = new._data
-                if p._grad is not None:
-                    g = fn(p._grad)
-                    if g is not p._grad:
-                        p._grad._data = g._data
-            for key, buf in self._buffers.items():
-                if buf is not None:
-                    self._buffers[key] = fn(buf)
-        return self
-
-    def to(self, *args, **kwargs):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``: convert the floating
-        parameters and buffers (in place; integer buffers keep their dtype). Returns self."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        non_blocking = kwargs.pop("non_blocking", False)
-        if kwargs.pop("memory_format", None) is not None:
-            raise NotImplementedError("Module.to: memory_format is not supported by ember")
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
-                            f"arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, _dt.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, bool):
-                non_blocking = a
-            elif a is not None:
-                device = a
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired dtype="
-                            + str(dtype))
-
-        def convert(t):
-            return t.to(device, dtype if t.is_floating_point() else None, non_blocking=non_blocking)
-
-        return self._apply(convert)
-
-    def float(self):
-        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
-
-    def double(self):
-        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
-
-    def half(self):
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
-
-    def bfloat16(self):
-        raise NotImplementedError("Module.bfloat16: ember has no bfloat16 dtype (NumPy has none)")
-
-    def type(self, dst_type):
-        return self._apply(lambda t: t.type(dst_type))
-
-    def cpu(self):
-        return self._apply(lambda t: t.cpu())
-
-    def cuda(self, device=None):
-        """Move to a GPU: needs the CuPy backend, and raises a RuntimeError naming it otherwise."""
-        from ..._device import as_device
-
-        as_device("cuda" if device is None else device)  # raises without CuPy, even with no parameters
-        return self._apply(lambda t: t.cuda(device))
-
-    def to_empty(self, *, device=None, recurse=True):
-        from ... import empty_like
-
-        return self._apply(lambda t: empty_like(t), recurse=recurse)
-
 
     # -- printing -----------------------------------------------------------------------
     def _get_name(self):
