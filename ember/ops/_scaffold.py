@@ -64,8 +64,6 @@ def record(node, inputs, outputs, saved=()):
     ``inputs`` are Tensors or None; ``saved`` may hold Tensors, ``SavedOutput``s, arrays and
     Python values. Marks ``outputs`` as produced by ``node``.
     """
-    if grad_mode.inference:
-        _check_not_inference(inputs)
     edges = []
     needs = []
     for t in inputs:
@@ -96,6 +94,12 @@ def record(node, inputs, outputs, saved=()):
     node.epoch = EPOCH[0]
     if _anomaly[0]:
         _trace(node)
+    if len(outputs) == 1:  # the common case
+        o = outputs[0]
+        if o is not None:
+            o._requires_grad = True
+            o.grad_fn = node
+        return node
     for i, o in enumerate(outputs):
         if o is None:
             continue
@@ -131,10 +135,6 @@ def _trace(node):
     from ..autograd.anomaly import forward_stack
 
     node.metadata["traceback_"] = forward_stack()
-
-
-def _check_not_inference(inputs):
-    pass
 
 
 def broadcast_error(sa, sb, exc=None):
