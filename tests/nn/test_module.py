@@ -521,3 +521,28 @@ def test_attribute_lookup_follows_the_registries():
     shallow = copy.copy(bn)  # shares the registries with the original, as in PyTorch
     shallow.weight = ember.nn.Parameter(ember.zeros(3, dtype=ember.float64))
     assert bn.weight is shallow.weight and agree(bn) and agree(shallow)
+
+
+def test_parameters_follow_tree_changes():
+    # the module walk behind parameters() is cached until any module's children change
+    import copy
+
+    import ember
+
+    model = ember.nn.Sequential(ember.nn.Linear(3, 2))
+    count = lambda mod: len(list(mod.parameters()))  # noqa: E731
+    assert count(model) == 2
+    model.append(ember.nn.Linear(2, 2))
+    assert count(model) == 4
+    model[0].extra = ember.nn.Linear(2, 2)  # a grandchild
+    assert count(model) == 6
+    del model[0].extra
+    assert count(model) == 4
+    model[1] = ember.nn.Identity()
+    assert count(model) == 2
+    model._modules = {"0": ember.nn.Linear(1, 1)}
+    assert count(model) == 2 and list(model.parameters())[0] is model[0].weight
+    deep = copy.deepcopy(model)
+    assert [p is q for p, q in zip(deep.parameters(), model.parameters())] == [False, False]
+    shallow = copy.copy(model)
+    assert shallow._walk()[0] is shallow and list(shallow.modules())[0] is shallow

@@ -15,44 +15,61 @@ NOTE: the mirror is only an accelerator; reading ``module._parameters`` and frie
 unchanged, so code written against PyTorch's registries works as it did.
 """
 
-__all__ = ["Registry", "wrap_registries", "REGISTRIES"]
+__all__ = ["Registry", "wrap_registries", "REGISTRIES", "TREE_GENERATION"]
 
 REGISTRIES = ("_parameters", "_buffers", "_modules")
 
+#: Counts changes to any module's children (any ``_modules`` registry). A module's list of
+#: submodules, walked by ``parameters()`` and ``zero_grad()`` every step, is cached with the
+#: count it was made at (``TreeMixin._walk``).
+TREE_GENERATION = [0]
+
 
 class Registry(dict):
-    """A name -> value dict whose entries are mirrored into ``owner`` (a module's ``__dict__``)."""
+    """A name -> value dict whose entries are mirrored into ``owner`` (a module's ``__dict__``);
+    ``tree``: it holds the children (``_modules``), so changing it moves ``TREE_GENERATION``."""
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_owner", "_tree")
 
-    def __init__(self, owner, items=()):
+    def __init__(self, owner, items=(), tree=False):
         dict.__init__(self)
         self._owner = owner
+        self._tree = tree
         for k, v in dict(items).items():
             self[k] = v
 
     def __setitem__(self, key, value):
         dict.__setitem__(self, key, value)
         self._owner[key] = value
+        if self._tree:
+            TREE_GENERATION[0] += 1
 
     def __delitem__(self, key):
         dict.__delitem__(self, key)
         self._owner.pop(key, None)
+        if self._tree:
+            TREE_GENERATION[0] += 1
 
     def pop(self, key, *default):
         if key in self:
             self._owner.pop(key, None)
+            if self._tree:
+                TREE_GENERATION[0] += 1
         return dict.pop(self, key, *default)
 
     def popitem(self):
         key, value = dict.popitem(self)
         self._owner.pop(key, None)
+        if self._tree:
+            TREE_GENERATION[0] += 1
         return key, value
 
     def clear(self):
         for key in self:
             self._owner.pop(key, None)
         dict.clear(self)
+        if self._tree:
+            TREE_GENERATION[0] += 1
 
     def update(self, *args, **kwargs):
         for key, value in dict(*args, **kwargs).items():
@@ -72,6 +89,8 @@ class Registry(dict):
         for key in self:
             if self._owner.get(key) is dict.__getitem__(self, key):
                 del self._owner[key]
+        if self._tree:
+            TREE_GENERATION[0] += 1
 
     def __reduce__(self):
         # copies and pickles are plain dicts; Module.__setstate__ wraps them again
@@ -89,5 +108,6 @@ def wrap_registries(d):
             # sharing it, and keep its entries out of this __dict__ so that __getattr__ finds them
             for key in reg:
                 d.pop(key, None)
+            TREE_GENERATION[0] += 1
             continue
-        d[name] = Registry(d, reg)
+        d[name] = Registry(d, reg, tree=name == "_modules")

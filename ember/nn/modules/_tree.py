@@ -24,6 +24,7 @@ Example::
     (False, False)
 """
 from ...tensor import reset_grads
+from ._registry import TREE_GENERATION
 
 __all__ = []
 
@@ -62,9 +63,18 @@ class TreeMixin:
                     yield p
 
     def _walk(self, out=None, memo=None):
-        """This module and its submodules, depth first, each once (the order of named_modules)."""
+        """This module and its submodules, depth first, each once (the order of named_modules).
+
+        NOTE: the top-level list is cached until any module's children change (see
+        ``TREE_GENERATION``): parameters() and zero_grad() walk the tree every step."""
         if out is None:
-            out, memo = [], set()
+            cache = self.__dict__.get("_walk_cache")
+            if cache is not None and cache[0] == TREE_GENERATION[0] and cache[1][0] is self:
+                return cache[1]
+            out = []
+            self._walk(out, set())
+            self.__dict__["_walk_cache"] = (TREE_GENERATION[0], out)
+            return out
         if self not in memo:
             memo.add(self)
             out.append(self)

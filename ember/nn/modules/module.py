@@ -88,7 +88,7 @@ class Module(HooksMixin, StateDictMixin, TreeMixin, ConvertMixin):
         d["_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
         d["_load_state_dict_post_hooks"] = OrderedDict()
-        d["_modules"] = Registry(d)
+        d["_modules"] = Registry(d, tree=True)
 
     forward = _forward_unimplemented
 
