@@ -12,6 +12,7 @@ Example::
     >>> ember.zeros(2, 3).shape[1:], ember.Size([2, 3]).numel()
     (torch.Size([3]), 6)
 """
+import math
 
 __all__ = ["Size"]
 
@@ -25,10 +26,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
+        return math.prod(self)
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)

@@ -11,6 +11,7 @@ var/std/logsumexp/norm (``reduce_stats.py``) and the running cumsum/cumprod
 (``cumulative.py``).
 """
 from collections import namedtuple
+from math import prod as _prod
 
 import numpy as np
 
@@ -129,13 +130,6 @@ def sum_leading(x, k):
         if rows <= 16384:
             return _ones(dt, rows).dot(x.reshape(rows, -1)).reshape(shape[k:])
     return _add_reduce(x, tuple(range(k)))
-
-
-def _prod(dims):
-    n = 1
-    for d in dims:
-        n *= d
-    return n
 
 
 # -- sum_to: reduce a broadcast gradient back to an input's shape ---------------------------------

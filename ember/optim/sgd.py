@@ -2,7 +2,6 @@
 import numpy as np
 
 from ..autograd import grad_mode
-from ..autograd.node import EPOCH
 from ..ops._scaffold import scalar_array
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_lr, _reject, _to_scalar, _with_step_hooks, add_, grad_mismatch
@@ -96,12 +95,7 @@ class SGD(Optimizer):
                 if step_dt is not dt:
                     step_size, step_dt = scalar_array(-lr, dt), dt
                 add_(pa, ga * step_size)
-                vc = p._vc  # p._bump(), inlined; the in-place epoch moves once, below
-                if vc is None:
-                    p._vc = [1]
-                else:
-                    vc[0] += 1
-        EPOCH[0] += 1
+                p._bump()
         return loss
 
     def _momentum(self, p, g, group, momentum, dt):
