@@ -8,6 +8,8 @@
   4-slot tensor, a tuple per node, one if-chain for the rules): none of PyTorch's semantics
   that ember implements (dtype promotion, version counters, views, hooks, retain_graph,
   create_graph, error messages), so a floor for any design of this kind, not a competitor.
+- ``toy 02``: seed 02's loop, written as the seed writes it, on that same 4-slot tensor with
+  autograd off: one Python call and one wrapper object per op over ``numpy 02``, nothing more.
 
 Both print their time next to PyTorch's for the same loop (bench/seed.py's loops, one thread).
 """
@@ -52,10 +54,18 @@ class Toy:
         else: r.rg = False; r.fn = None
         return r
     def sum(a):
-        r = _new(Toy); r.d = np.asarray(a.d.sum()); r.g = None
+        d = a.d
+        r = _new(Toy); r.d = np.asarray(d.dot(_ones(d)) if d.ndim == 1 else d.sum()); r.g = None
         if a.rg: r.rg = True; r.fn = (SUM, a, a.d.shape)
         else: r.rg = False; r.fn = None
         return r
+    def pow(a, e):
+        return a ** e
+    def item(a):
+        return a.d.item()
+    def __isub__(a, b):
+        a.d[()] = a.d - b.d
+        return a
     def backward(self):
         # dependency count
         deps = {}
@@ -99,7 +109,17 @@ def red(g, shape):
     if g.shape == shape: return g
     if not shape: return g.sum()
     return g.sum(0)
+_ONES = {}
+def _ones(d):
+    o = _ONES.get(d.shape)
+    if o is None: o = _ONES[d.shape] = np.ones(d.shape, d.dtype)
+    return o
+_CONST = {}
 def S(v):
+    t = _CONST.get(v)
+    if t is not None: return t
+    t = _CONST[v] = _S(v); return t
+def _S(v):
     t = _new(Toy); t.d = np.asarray(v, np.float32); t.g = None; t.rg = False; t.fn = None; return t
 def mk(d, rg=False):
     t = _new(Toy); t.d = d; t.g = None; t.rg = rg; t.fn = None; return t
@@ -115,6 +135,25 @@ def seed03(steps):
         for p in (a, b, c, d):
             p.d[()] = p.d - lr * p.g
             p.g = None
+
+def seed02(steps):
+    x = mk(np.linspace(-math.pi, math.pi, 2000, dtype=np.float32)); y = mk(np.sin(x.d))
+    a, b, c, d = (mk(np.asarray(np.random.randn(), np.float32)) for _ in range(4))
+    learning_rate = 1e-6
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum().item()
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_a = grad_y_pred.sum()
+        grad_b = (grad_y_pred * x).sum()
+        grad_c = (grad_y_pred * x ** 2).sum()
+        grad_d = (grad_y_pred * x ** 3).sum()
+        a -= learning_rate * grad_a
+        b -= learning_rate * grad_b
+        c -= learning_rate * grad_c
+        d -= learning_rate * grad_d
+    return loss
+
 
 def numpy02(steps):
     x = np.linspace(-math.pi, math.pi, 2000, dtype=np.float32)
@@ -157,7 +196,7 @@ if __name__ == "__main__":
     import seed
 
     torch.set_num_threads(1)
-    rows = [("numpy 02", numpy02, seed.seed02_tensors), ("toy 03", seed03, seed.seed03_autograd)]
+    rows = [("numpy 02", numpy02, seed.seed02_tensors), ("toy 02", seed02, seed.seed02_tensors), ("toy 03", seed03, seed.seed03_autograd)]
     print(f"{'loop':<10} {'floor ms':>9} {'torch ms':>9} {'ratio':>6}")
     for name, floor, loop in rows:
         f, t = median_ms(floor), median_ms(lambda n: loop(torch, n))

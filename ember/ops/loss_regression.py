@@ -6,7 +6,7 @@ and target broadcast, with PyTorch's warning when their sizes differ; mse, l1 an
 an optional elementwise ``weight``. The reduction helpers are in ``loss_reduction.py``.
 """
 from ..autograd import grad_mode
-from ._scaffold import Node, record, wrap
+from ._scaffold import EPOCH, NO_EDGE, Node, _anomaly, _trace, edge, version, wrap
 from .compare import where
 from .loss_reduction import _apply, _broadcast, _fold, _reduction, _size_warning, _weighted, legacy_get_string
 
@@ -60,15 +60,27 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         reduction = _reduction(size_average, reduce, reduction)
     d = x - y
     if reduction == "sum" and d.ndim:
-        r, scale = d.ravel().dot(d.ravel()), 1.0  # NOTE: one BLAS call for the hot 'sum' case
+        f = d if d.ndim == 1 else d.ravel()
+        r, scale = f.dot(f), 1.0  # NOTE: one BLAS call for the hot 'sum' case
     else:
         r, scale = _fold(d * d, reduction)
     res = wrap(r)
-    if grad_mode.enabled and (input._requires_grad or target._requires_grad):
+    rx, ry = input._requires_grad, target._requires_grad
+    if (rx or ry) and grad_mode.enabled:
+        # NOTE: wired by hand rather than through ``record`` (the loss of most training loops)
         node = MseLossBackward0()
         node.scale = scale
         node.diff = d
-        record(node, (input, target), (res,), (input, target))
+        node.next_functions = (edge(input) if rx else NO_EDGE, edge(target) if ry else NO_EDGE)
+        node.needs_input_grad = (rx, ry)
+        node.saved = (input, target)
+        node.arrays = (x, y)
+        node.versions = (version(input), version(target))
+        node.epoch = EPOCH[0]
+        if _anomaly[0]:
+            _trace(node)
+        res._requires_grad = True
+        res.grad_fn = node
     return res
 
 

@@ -128,7 +128,11 @@ def _record_view(node, input, res, in_shape):
 def reshape(input, *shape):
     """``input`` with a new shape: a view when the memory layout allows, else a copy."""
     d = input._data
-    shape = _infer_shape(shape_arg(shape), d.size)
+    return _reshaped(input, d, _infer_shape(shape_arg(shape), d.size))
+
+
+def _reshaped(input, d, shape):
+    """``reshape`` once ``shape`` is known to be valid for ``d`` (``input``'s data)."""
     try:
         # NOTE: the method skips np.reshape's Python layer; a C-contiguous array always reshapes to
         # a view, and ``copy=False`` (which raises rather than copy) costs 0.17 us more
@@ -167,13 +171,11 @@ def flatten(input, start_dim=0, end_dim=-1):
     e = _wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = input._data.shape
     if s == e:
         return input
-    n = 1
-    for k in shape[s:e + 1]:
-        n *= k
-    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+    d = input._data
+    shape = d.shape
+    return _reshaped(input, d, shape[:s] + (_prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
 def ravel(input):

@@ -109,7 +109,7 @@ class SGD(Optimizer):
         else:
             b = buf._data
             dampening = group["dampening"]
-            if b.ndim:  # b = momentum * b + (1 - dampening) * g, in place
+            if b.size != 1:  # b = momentum * b + (1 - dampening) * g, in place
                 np.multiply(b, scalar_array(momentum, dt), out=b, casting="unsafe")
                 np.add(b, g if dampening == 0 else g * scalar_array(1 - dampening, dt), out=b, casting="unsafe")
             else:

@@ -302,7 +302,8 @@ class HooksMixin:
     def _call_impl(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
                 or _HAS_GLOBAL[0]):
-            return self.forward(*args, **kwargs)
+            # NOTE: an empty ``**kwargs`` still costs a dict unpacking per call
+            return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         result = None
         called_always = set()
         try:

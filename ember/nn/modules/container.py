@@ -151,7 +151,7 @@ class Sequential(Module):
         return self
 
     def forward(self, input):
-        for module in self:
+        for module in self._modules.values():
             input = module(input)
         return input
 
