@@ -43,7 +43,8 @@ def _discover(root_nodes):
                 deps[nxt] += 1
             else:
                 deps[nxt] = 1
-                stack.append(nxt)
+                if nxt.__class__ is not AccumulateGrad:  # a leaf's node has no edges to follow
+                    stack.append(nxt)
     return deps
 
 

@@ -126,6 +126,10 @@ def sum_leading(x, k):
     dt = x.dtype
     if (dt is _F32 or dt is _F64) and x.size and x.flags.c_contiguous:
         shape = x.shape
+        if k == 1 and len(shape) == 2:  # the common (batch, features) gradient, without reshapes
+            if shape[0] <= 16384:
+                return _ones(dt, shape[0]).dot(x)
+            return _add_reduce(x, 0)
         rows = x.size // (_prod(shape[k:]) if k < len(shape) else 1)
         if rows <= 16384:
             return _ones(dt, rows).dot(x.reshape(rows, -1)).reshape(shape[k:])

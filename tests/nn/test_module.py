@@ -546,3 +546,34 @@ def test_parameters_follow_tree_changes():
     assert [p is q for p, q in zip(deep.parameters(), model.parameters())] == [False, False]
     shallow = copy.copy(model)
     assert shallow._walk()[0] is shallow and list(shallow.modules())[0] is shallow
+
+
+def test_parameters_follow_parameter_changes():
+    # the tuple behind parameters() is cached until any module's children or parameters change
+    import pickle
+
+    import ember
+
+    model = ember.nn.Sequential(ember.nn.Linear(3, 2), ember.nn.Linear(2, 1))
+    ids = lambda mod: [id(p) for p in mod.parameters()]  # noqa: E731
+    lin = model[1]
+    new = ember.nn.Parameter(ember.zeros(2))
+    lin.bias = new  # replaced through setattr
+    assert list(model.parameters())[3] is new
+    lin.register_parameter("extra", ember.nn.Parameter(ember.ones(1)))
+    assert len(list(model.parameters())) == 5
+    del lin.extra
+    lin._parameters["bias"] = None  # straight into the registry
+    assert len(list(model.parameters())) == 3
+    lin._parameters.update(bias=new)
+    assert list(model.parameters())[3] is new
+    lin._parameters = {"weight": lin.weight}  # the registry replaced wholesale
+    assert len(list(model.parameters())) == 3
+    it = model.parameters()  # an iterator, as PyTorch's generator
+    assert next(it) is model[0].weight
+    assert ids(model[0]) == [id(model[0].weight), id(model[0].bias)]
+    assert list(model.parameters(recurse=False)) == [] and len(list(lin.parameters(recurse=False))) == 1
+    back = pickle.loads(pickle.dumps(model))
+    assert "_params_cache" not in back.__dict__ and "_walk_cache" not in back.__dict__
+    assert [p.shape for p in back.parameters()] == [p.shape for p in model.parameters()]
+    assert all(p is not q for p, q in zip(back.parameters(), model.parameters()))

@@ -19,15 +19,16 @@ __all__ = ["Registry", "wrap_registries", "REGISTRIES", "TREE_GENERATION"]
 
 REGISTRIES = ("_parameters", "_buffers", "_modules")
 
-#: Counts changes to any module's children (any ``_modules`` registry). A module's list of
-#: submodules, walked by ``parameters()`` and ``zero_grad()`` every step, is cached with the
-#: count it was made at (``TreeMixin._walk``).
+#: Counts changes to any module's children or parameters (any ``_modules`` or ``_parameters``
+#: registry). A module's list of submodules and its tuple of parameters, walked by
+#: ``parameters()`` and ``zero_grad()`` every step, are cached with the count they were made at
+#: (``TreeMixin._walk``, ``TreeMixin.parameters``).
 TREE_GENERATION = [0]
 
 
 class Registry(dict):
     """A name -> value dict whose entries are mirrored into ``owner`` (a module's ``__dict__``);
-    ``tree``: it holds the children (``_modules``), so changing it moves ``TREE_GENERATION``."""
+    ``tree``: it holds children or parameters, so changing it moves ``TREE_GENERATION``."""
 
     __slots__ = ("_owner", "_tree")
 
@@ -110,4 +111,4 @@ def wrap_registries(d):
                 d.pop(key, None)
             TREE_GENERATION[0] += 1
             continue
-        d[name] = Registry(d, reg, tree=name == "_modules")
+        d[name] = Registry(d, reg, tree=name != "_buffers")

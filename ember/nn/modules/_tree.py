@@ -45,27 +45,36 @@ class TreeMixin:
                 yield (module_prefix + "." + k if module_prefix else k), v
 
     def parameters(self, recurse=True):
-        """Iterator over the parameters (of submodules too, with ``recurse``), each once."""
-        # NOTE: the same walk as named_parameters without building the dotted names; optimizers
-        # and zero_grad call this every step.
+        """Iterator over the parameters (of submodules too, with ``recurse``), each once.
+
+        NOTE: the same walk as named_parameters without building the dotted names; zero_grad and
+        training loops call it every step, so the tuple it walks is cached until any module's
+        children or parameters change (``TREE_GENERATION``)."""
         if not recurse:
+            return self._own_parameters()
+        cache = self.__dict__.get("_params_cache")
+        if cache is None or cache[0] != TREE_GENERATION[0] or cache[1] is not self:
             seen = set()
-            for p in self._parameters.values():
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    yield p
-            return
+            out = []
+            for module in self._walk():
+                for p in module._parameters.values():
+                    if p is not None and p not in seen:
+                        seen.add(p)
+                        out.append(p)
+            cache = self.__dict__["_params_cache"] = (TREE_GENERATION[0], self, tuple(out))
+        return iter(cache[2])
+
+    def _own_parameters(self):
         seen = set()
-        for module in self._walk():
-            for p in module._parameters.values():
-                if p is not None and p not in seen:
-                    seen.add(p)
-                    yield p
+        for p in self._parameters.values():
+            if p is not None and p not in seen:
+                seen.add(p)
+                yield p
 
     def _walk(self, out=None, memo=None):
         """This module and its submodules, depth first, each once (the order of named_modules).
 
-        NOTE: the top-level list is cached until any module's children change (see
+        NOTE: the top-level list is cached until any module's children or parameters change (see
         ``TREE_GENERATION``): parameters() and zero_grad() walk the tree every step."""
         if out is None:
             cache = self.__dict__.get("_walk_cache")

@@ -73,7 +73,7 @@ class Module(HooksMixin, StateDictMixin, TreeMixin, ConvertMixin):
                             "were given")
         d = self.__dict__  # NOTE: written directly, so that __setattr__ finds the registries ready
         d["training"] = True
-        d["_parameters"] = Registry(d)  # NOTE: dicts mirrored into __dict__ for fast lookup (see _registry.py)
+        d["_parameters"] = Registry(d, tree=True)  # NOTE: dicts mirrored into __dict__ for fast lookup (see _registry.py)
         d["_buffers"] = Registry(d)
         d["_non_persistent_buffers_set"] = set()
         d["_backward_pre_hooks"] = OrderedDict()
@@ -241,6 +241,8 @@ class Module(HooksMixin, StateDictMixin, TreeMixin, ConvertMixin):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for name in ("_walk_cache", "_params_cache"):  # made under another process's TREE_GENERATION
+            self.__dict__.pop(name, None)
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
                      "_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_backward_pre_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
