@@ -87,16 +87,17 @@ def return_type(name, fields):
 
 # -- the sum of every element, the most common reduction ------------------------------------------
 _add_reduce = np.add.reduce
-_ONES = {}  # (dtype, n) -> a read-only vector of n ones
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_ONES = {_F32: {}, _F64: {}}  # float dtype -> {n: a read-only vector of n ones}
 
 
 def _ones(dt, n):
-    ones = _ONES.get((dt, n))
+    cache = _ONES[dt]
+    ones = cache.get(n)
     if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[(dt, n)] = np.ones(n, dt)
+        if len(cache) > 32:
+            cache.clear()
+        ones = cache[n] = np.ones(n, dt)
         ones.flags.writeable = False
     return ones
 
@@ -138,12 +139,17 @@ def sum_leading(x, k):
 
 # -- sum_to: reduce a broadcast gradient back to an input's shape ---------------------------------
 def _sum_to_kernel(x, shape):
-    shape = tuple(shape)
+    if shape.__class__ is not tuple:
+        shape = tuple(shape)
     xs = x.shape
     if xs == shape:
         return x
     if not shape:  # a broadcast scalar's gradient: one reduction, skipping ndarray.sum's Python layer
-        return sum_all(x) if x.ndim == 1 else _add_reduce(x, None)
+        if len(xs) == 1:
+            dt = x.dtype
+            if (dt is _F32 or dt is _F64) and 0 < xs[0] <= 16384 and x.strides[0] == dt.itemsize:
+                return x.dot(_ones(dt, xs[0]))  # sum_all's BLAS dot, inlined (every scalar's gradient)
+        return _add_reduce(x, None)
     lead = x.ndim - len(shape)
     if lead > 0 and xs[lead:] == shape:  # only leading dims were broadcast (a bias)
         return sum_leading(x, lead)
