@@ -312,7 +312,7 @@ class Tensor(_tensor_convert.TensorConvertMixin):
         hooks = fn.__dict__.get("_tensor_hooks")
         if hooks is None:
             hooks = fn.__dict__["_tensor_hooks"] = {}
-            fn._hooked = True
+            fn._general = True
         return hooks.setdefault(self._output_nr, [])
 
     def register_hook(self, hook):

@@ -194,39 +194,29 @@ def _drain(ready, deps, buffers, release):
     Tensor = _Tensor[0]
     node, grad = ready.pop()
     while True:
-        if node.__class__ is AccumulateGrad:
-            if grad is not None:
-                var = node._var()
-                # NOTE: the common first gradient of a plain leaf, inlined (see ``_accumulate``)
-                if var is not None and var._grad is None and var._hooks is None and var._post_acc_hooks is None \
-                        and grad.shape == var._data.shape:
-                    t = _new(Tensor)
-                    t._data = _array(grad, var._data.dtype)  # always a copy: .grad owns its memory
-                    t._requires_grad = False
-                    t.grad_fn = t._grad = t._vc = None
-                    var._grad = t
-                else:
+        if node._general or grad is None:
+            # NOTE: everything unusual in one branch, so the common node pays one check: a leaf's
+            # node reached as a root, hooks, several outputs, no gradient at all
+            if node.__class__ is AccumulateGrad:
+                if grad is not None:
                     _accumulate(node, grad, False)
-            if not ready:
-                return
-            node, grad = ready.pop()
-            continue
-        if grad is None:
-            outs = None
-        elif node._hooked or node._n_outputs != 1:
-            grads = [grad] if node._n_outputs == 1 else grad
-            if node._tensor_hooks is not None:
-                _apply_tensor_hooks(node, grads, False)
-            outs = _run_node(node, grads, A, False)
+                if not ready:
+                    return
+                node, grad = ready.pop()
+                continue
+            if grad is None:
+                outs = (None,) * len(node.next_functions)
+            else:
+                grads = [grad] if node._n_outputs == 1 else grad
+                if node._tensor_hooks is not None:
+                    _apply_tensor_hooks(node, grads, False)
+                outs = _run_node(node, grads, A, False)
         else:
             outs = node.run(A, grad, False)
         if release and node.saved:
             node.release()
-        nf = node.next_functions
-        if outs is None:
-            outs = (None,) * len(nf)
         follow = None  # NOTE: one ready successor is run next directly, without a trip through ``ready``
-        for (nxt, nr), g in zip(nf, outs):
+        for (nxt, nr), g in zip(node.next_functions, outs):
             if nxt is None:
                 continue
             d = deps[nxt]

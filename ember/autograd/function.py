@@ -334,6 +334,8 @@ def _wrap_outputs(node, args, outs, record):
         node._out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), np.float32)
                           for o in new_outs]
         node._n_outputs = len(new_outs)
+        if node._n_outputs != 1:
+            node._general = True  # several outputs: the engine's general route
         if _engine._anomaly[0]:  # anomaly mode: remember where forward was called
             from .anomaly import forward_stack
 

@@ -84,7 +84,8 @@ class Node:
     _tensor_hooks = None    # {output_nr: [hook, ...]} from Tensor.register_hook / retain_grad
     _pre_hooks_all = None   # Node.register_prehook
     _post_hooks = None      # Node.register_hook
-    _hooked = False         # True once any hook above is registered (one check in the fast engine loop)
+    _general = False        # True when the fast engine loop must take its general route: a hook above is
+                            # registered, the node has several outputs, or it is a leaf's AccumulateGrad
 
     def name(self):
         return type(self).__name__
@@ -174,14 +175,14 @@ class Node:
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node's rule; may return new grad_inputs."""
         hooks = self.__dict__.setdefault("_post_hooks", [])
-        self._hooked = True
+        self._general = True
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node's rule; may return new grad_outputs."""
         hooks = self.__dict__.setdefault("_pre_hooks_all", [])
-        self._hooked = True
+        self._general = True
         hooks.append(fn)
         return _RemovableHandle(hooks, fn)
 
@@ -228,6 +229,7 @@ class AccumulateGrad(Node):
     """
 
     __slots__ = ("_var",)
+    _general = True  # reached by the fast loop only as a root (its gradients are added inline there)
 
     @property
     def variable(self):

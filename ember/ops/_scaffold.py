@@ -100,6 +100,8 @@ def record(node, inputs, outputs, saved=()):
             o._requires_grad = True
             o.grad_fn = node
         return node
+    if node._n_outputs != 1:
+        node._general = True  # several outputs: the engine's general route
     for i, o in enumerate(outputs):
         if o is None:
             continue
@@ -442,9 +444,11 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 r = _asarray(r)
             res = _new(Tensor)
             res._data = r
-            res._requires_grad = False
-            res.grad_fn = res._grad = res._vc = None
-            if (ra or rb) and grad_mode.enabled:
+            res._grad = res._vc = None
+            if not ((ra or rb) and grad_mode.enabled):
+                res._requires_grad = False
+                res.grad_fn = None
+            else:
                 node = node_cls()
                 if ra:
                     fn = input.grad_fn
@@ -461,16 +465,12 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 if save == SAVE_NONE:
                     node.saved = node.arrays = node.versions = ()
                 else:
-                    # every saved tensor's version, whether or not it requires grad
-                    va = vb = 0
-                    if isinstance(input, Tensor):
-                        vc = input._vc
-                        if vc is not None:
-                            va = vc[0]
-                    if isinstance(other, Tensor):
-                        vc = other._vc
-                        if vc is not None:
-                            vb = vc[0]
+                    # every saved tensor's version, whether or not it requires grad (a Python
+                    # scalar operand reads the class default, None)
+                    vc = getattr(input, "_vc", None)
+                    va = vc[0] if vc is not None else 0
+                    vc = getattr(other, "_vc", None)
+                    vb = vc[0] if vc is not None else 0
                     if save == SAVE_INPUTS:
                         node.saved = (input, other)
                         node.arrays = (ad, bd)
