@@ -10,6 +10,8 @@ namespaces: ``A.<name>`` is its kernel (arrays), ``T.<name>`` the public functio
 This is the hot path: every line here runs for every op, so it reads a little denser
 than the rest of ember.
 """
+import operator
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -180,6 +182,23 @@ _SCALARS = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}  # dtype -> {num
 
 
 _NO_CACHE = {}
+
+#: The Python operator of each arithmetic kernel, for math on NumPy scalars.
+#: NOTE: a ufunc call on 0-d arrays costs about 0.2 us and returns a NumPy scalar anyway; the
+#: same operation on NumPy scalars (``a[()] * b``) costs 0.03 us, in the same dtype with the
+#: same rounding. ember uses it for 0-d float tensors (learning rates times 0-d gradients,
+#: in-place updates of 0-d parameters), which training loops do several times a step.
+SCALAR_OPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+              np.true_divide: operator.truediv}
+
+
+def _scalar_result(x):
+    """A Tensor on ``x``, a NumPy scalar computed by a 0-d fast path."""
+    res = _new(Tensor)
+    res._data = _asarray(x)
+    res._requires_grad = False
+    res.grad_fn = res._grad = res._vc = None
+    return res
 
 
 def scalar_array(s, dt):
@@ -379,6 +398,7 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                         {"__slots__": (), "backward": rule, "__doc__": rule.__doc__,
                          "__module__": rule.__module__})
         dt = _dt
+        sop = SCALAR_OPS.get(kernel)
 
         def op(input, other, *, out=None):
             promoted = False
@@ -396,6 +416,8 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                     c = other.__class__
                     # NOTE: a Python int or float never widens a float tensor (NumPy's weak scalars agree)
                     if (c is float or c is int) and ad.dtype.kind == "f":
+                        if not ad.ndim and not ra and sop is not None and out is None:
+                            return _scalar_result(sop(ad[()], other))  # see SCALAR_OPS
                         bd = _SCALARS.get(ad.dtype, _NO_CACHE).get(other)
                         if bd is None:
                             bd = scalar_array(other, ad.dtype)
@@ -410,6 +432,8 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 ra = False
                 c = input.__class__
                 if (c is float or c is int) and bd.dtype.kind == "f":
+                    if not bd.ndim and not rb and sop is not None and out is None:
+                        return _scalar_result(sop(input, bd[()]))  # see SCALAR_OPS
                     ad = _SCALARS.get(bd.dtype, _NO_CACHE).get(input)
                     if ad is None:
                         ad = scalar_array(input, bd.dtype)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from ._scaffold import EPOCH as _EPOCH
+from ._scaffold import EPOCH as _EPOCH, SCALAR_OPS
 
 _make = Tensor._make
 
@@ -133,6 +133,7 @@ def _bcastable(a, b):
 
 def _inplace_binary(ufunc, op):
     """``self op= other`` for the arithmetic ops: NumPy's in-place kernel when autograd is off."""
+    sop = SCALAR_OPS.get(ufunc)
 
     def method(self, other, *args, **kwargs):
         if grad_mode.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
@@ -158,6 +159,8 @@ def _inplace_binary(ufunc, op):
         try:
             if d.size != 1:
                 ufunc(d, o, d)  # NOTE: positional ``out`` and default casting: the cheapest call
+            elif not d.ndim and sop is not None and d.dtype.kind == "f":  # NumPy scalars: see SCALAR_OPS
+                d[()] = sop(d[()], o[()] if o.__class__ is np.ndarray else o)
             else:  # NOTE: for one element NumPy's ``out=`` costs 0.3-0.4 us more than a store
                 d[()] = ufunc(d, o)
         except ValueError:

@@ -94,7 +94,11 @@ class SGD(Optimizer):
                     ga = self._momentum(p, ga, group, momentum, dt)
                 if step_dt is not dt:
                     step_size, step_dt = scalar_array(-lr, dt), dt
-                add_(pa, ga * step_size)
+                if pa.ndim:
+                    add_(pa, ga * step_size)
+                else:  # NOTE: a 0-d parameter is updated in NumPy scalar math (0.1 us instead of 0.6); a
+                    # Python float operand is cast to the scalar's dtype first, as scalar_array's is
+                    pa[()] = pa[()] + ga[()] * -lr
                 p._bump()
         return loss
 
@@ -112,6 +116,9 @@ class SGD(Optimizer):
             if b.size != 1:  # b = momentum * b + (1 - dampening) * g, in place
                 np.multiply(b, scalar_array(momentum, dt), out=b, casting="unsafe")
                 np.add(b, g if dampening == 0 else g * scalar_array(1 - dampening, dt), out=b, casting="unsafe")
+            elif not b.ndim:  # NumPy scalar math (see SGD.step)
+                gs = g[()]
+                b[()] = b[()] * momentum + (gs if dampening == 0 else gs * (1 - dampening))
             else:
                 b[()] = b * scalar_array(momentum, dt) + (g if dampening == 0 else g * scalar_array(1 - dampening, dt))
         return g + b * scalar_array(momentum, dt) if group["nesterov"] else b
