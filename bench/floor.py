@@ -31,7 +31,8 @@ class Toy:
     __slots__ = ("d", "g", "fn", "rg")
     def __mul__(a, b):
         if b.__class__ is float: b = S(b)
-        r = _new(Toy); r.d = a.d * b.d; r.g = None
+        r = _new(Toy); ad, bd = a.d, b.d
+        r.d = ad * bd if ad.ndim or bd.ndim else np.asarray(ad[()] * bd[()]); r.g = None
         if a.rg or b.rg:
             r.rg = True; r.fn = (MUL, a, b, a.d, b.d)
         else: r.rg = False; r.fn = None
@@ -64,7 +65,7 @@ class Toy:
     def item(a):
         return a.d.item()
     def __isub__(a, b):
-        a.d[()] = a.d - b.d
+        a.d[()] = a.d[()] - b.d[()]
         return a
     def backward(self):
         # dependency count
@@ -160,7 +161,7 @@ def numpy02(steps):
     y = np.sin(x)
     a, b, c, d = (np.array(np.random.randn(), dtype=np.float32) for _ in range(4))
     ones = np.ones(2000, np.float32)
-    lr = np.array(1e-6, np.float32)
+    lr = np.float32(1e-6)
     two = np.array(2.0, np.float32)
     mul = np.multiply
     for t in range(steps):
@@ -171,10 +172,10 @@ def numpy02(steps):
         loss = mul(r, r).dot(ones).item()
         g = two * (y_pred - y)
         ga, gb, gc, gd = g.dot(ones), (g * x).dot(ones), (g * mul(x, x)).dot(ones), (g * mul(mul(x, x), x)).dot(ones)
-        a[()] = a - lr * ga
-        b[()] = b - lr * gb
-        c[()] = c - lr * gc
-        d[()] = d - lr * gd
+        a[()] = a[()] - lr * ga  # NumPy scalar math (the dots return NumPy scalars)
+        b[()] = b[()] - lr * gb
+        c[()] = c[()] - lr * gc
+        d[()] = d[()] - lr * gd
     return loss
 
 
