@@ -8,14 +8,16 @@
   4-slot tensor, a tuple per node, one if-chain for the rules): none of PyTorch's semantics
   that ember implements (dtype promotion, version counters, views, hooks, retain_graph,
   create_graph, error messages), so a floor for any design of this kind, not a competitor.
-- ``toy 02``: seed 02's loop, written as the seed writes it, on that same 4-slot tensor with
-  autograd off: one Python call and one wrapper object per op over ``numpy 02``, nothing more.
+- ``toy 02``: bench/seed.py's own loop 02 run on that same 4-slot tensor (``ToyTorch`` stands
+  in for the module), autograd off: one Python call and one wrapper object per op over
+  ``numpy 02``, nothing more.
 
 Both print their time next to PyTorch's for the same loop (bench/seed.py's loops, one thread).
 """
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+import functools
 import math
 import statistics
 import time
@@ -137,23 +139,21 @@ def seed03(steps):
             p.d[()] = p.d - lr * p.g
             p.g = None
 
-def seed02(steps):
-    x = mk(np.linspace(-math.pi, math.pi, 2000, dtype=np.float32)); y = mk(np.sin(x.d))
-    a, b, c, d = (mk(np.asarray(np.random.randn(), np.float32)) for _ in range(4))
-    learning_rate = 1e-6
-    for t in range(steps):
-        y_pred = a + b * x + c * x ** 2 + d * x ** 3
-        loss = (y_pred - y).pow(2).sum().item()
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_a = grad_y_pred.sum()
-        grad_b = (grad_y_pred * x).sum()
-        grad_c = (grad_y_pred * x ** 2).sum()
-        grad_d = (grad_y_pred * x ** 3).sum()
-        a -= learning_rate * grad_a
-        b -= learning_rate * grad_b
-        c -= learning_rate * grad_c
-        d -= learning_rate * grad_d
-    return loss
+class ToyTorch:
+    """Just enough of a ``torch`` namespace for bench/seed.py's loop 02 to run on ``Toy``."""
+    float = np.float32
+
+    @staticmethod
+    def linspace(start, end, steps, dtype=None):
+        return mk(np.linspace(start, end, steps, dtype=np.float32))
+
+    @staticmethod
+    def sin(t):
+        return mk(np.sin(t.d))
+
+    @staticmethod
+    def randn(shape, dtype=None):
+        return mk(np.asarray(np.random.randn(*shape), np.float32))
 
 
 def numpy02(steps):
@@ -197,7 +197,8 @@ if __name__ == "__main__":
     import seed
 
     torch.set_num_threads(1)
-    rows = [("numpy 02", numpy02, seed.seed02_tensors), ("toy 02", seed02, seed.seed02_tensors), ("toy 03", seed03, seed.seed03_autograd)]
+    toy02 = functools.partial(seed.seed02_tensors, ToyTorch)  # the very loop, on Toy
+    rows = [("numpy 02", numpy02, seed.seed02_tensors), ("toy 02", toy02, seed.seed02_tensors), ("toy 03", seed03, seed.seed03_autograd)]
     print(f"{'loop':<10} {'floor ms':>9} {'torch ms':>9} {'ratio':>6}")
     for name, floor, loop in rows:
         f, t = median_ms(floor), median_ms(lambda n: loop(torch, n))
