@@ -1,5 +1,5 @@
 """The 0-d fast paths (NumPy scalar math instead of ufunc calls on 0-d arrays, see
-``ember.ops._scaffold.SCALAR_OPS``) against PyTorch: values bit for bit and dtypes, for a 0-d
+``ember.ops._promote.SCALAR_OPS``) against PyTorch: values bit for bit and dtypes, for a 0-d
 tensor with a Python scalar in both orders, in-place ops on 0-d tensors, and SGD steps on 0-d
 parameters (the seed's polynomial models)."""
 import math

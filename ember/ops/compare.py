@@ -187,17 +187,17 @@ def _nondiff_binary(kernel, name):
         b = other._data if isinstance(other, Tensor) else other
         if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype is not b.dtype:
             if a.dtype.kind != b.dtype.kind:
-                from ._scaffold import promote_pair
+                from ._promote import promote_pair
 
                 a, b = promote_pair(a, b)
         # NOTE: PyTorch converts a Python scalar to the integer/bool tensor's type first: an
         # out-of-range int wraps (uint8 < -1 compares with 255), a float promotes the tensor.
         elif b.__class__ in (int, float) and a.__class__ is np.ndarray and a.dtype.kind != "f":
-            from ._scaffold import promote_scalar
+            from ._promote import promote_scalar
 
             a, b = promote_scalar(a, b)
         elif a.__class__ in (int, float) and b.__class__ is np.ndarray and b.dtype.kind != "f":
-            from ._scaffold import promote_scalar
+            from ._promote import promote_scalar
 
             b, a = promote_scalar(b, a)
         try:

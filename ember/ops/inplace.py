@@ -11,7 +11,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..tensor import Tensor
-from ._scaffold import EPOCH as _EPOCH, SCALAR_OPS
+from ._promote import SCALAR_OPS
+from ._scaffold import EPOCH as _EPOCH
 
 _make = Tensor._make
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import grad_mode
-from ..ops._scaffold import scalar_array
+from ..ops._promote import scalar_array
 from ..tensor import Tensor
 from .optimizer import Optimizer, _check_lr, _reject, _to_scalar, _with_step_hooks, add_, grad_mismatch
 
