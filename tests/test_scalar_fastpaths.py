@@ -109,3 +109,20 @@ def test_sgd_on_zero_dim_parameters_matches_torch(dtype, kwargs):
     tol = 1e-5 if dtype == "float32" else 1e-12
     for e, t in zip(*out):
         np.testing.assert_allclose(e, t, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1)])
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_"])
+def test_one_element_inplace_stores_the_item(shape, op):
+    # shape (1,) and (1, 1) take the item store instead of NumPy's out= (see inplace.py)
+    e, t = ember.full(shape, 1.3), torch.full(shape, 1.3)
+    view_e, view_t = e.view(-1), t.view(-1)
+    getattr(e, op)(0.7)
+    getattr(t, op)(0.7)
+    getattr(e, op)(ember.full(shape, 0.2))
+    getattr(t, op)(torch.full(shape, 0.2))
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+    np.testing.assert_array_equal(view_e.numpy(), view_t.numpy())  # written in place, seen through a view
+    assert e._version == 2
+    with pytest.raises(RuntimeError):
+        getattr(e, op)(ember.ones(2))  # a shape that does not broadcast into (1,) is still refused

@@ -10,13 +10,10 @@ import operator
 import numpy as np
 
 from .. import dtypes as _dt
-from ..tensor import Tensor
 
 __all__ = ["promote_pair", "promote_scalar", "scalar_array", "SCALAR_OPS"]
 
-_new = object.__new__
 _ndarray = np.ndarray
-_asarray = np.asarray
 
 
 _PAIR_CACHE = {}
@@ -54,15 +51,6 @@ _NO_CACHE = {}
 #: in-place updates of 0-d parameters), which training loops do several times a step.
 SCALAR_OPS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
               np.true_divide: operator.truediv}
-
-
-def _scalar_result(x):
-    """A Tensor on ``x``, a NumPy scalar computed by a 0-d fast path."""
-    res = _new(Tensor)
-    res._data = _asarray(x)
-    res._requires_grad = False
-    res.grad_fn = res._grad = res._vc = None
-    return res
 
 
 def scalar_array(s, dt):

@@ -16,7 +16,7 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..autograd.node import A, T, EPOCH, Node, NO_EDGE, SavedOutput, leaf_edge
 from ..tensor import Tensor
-from ._promote import SCALAR_OPS, _NO_CACHE, _SCALARS, _scalar_result, promote_pair, promote_scalar, scalar_array
+from ._promote import SCALAR_OPS, _NO_CACHE, _SCALARS, promote_pair, promote_scalar, scalar_array
 
 _make = Tensor._make
 _new = object.__new__
@@ -326,7 +326,7 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                     # NOTE: a Python int or float never widens a float tensor (NumPy's weak scalars agree)
                     if (c is float or c is int) and ad.dtype.kind == "f":
                         if not ad.ndim and not ra and sop is not None and out is None:
-                            return _scalar_result(sop(ad[()], other))  # see SCALAR_OPS
+                            return _make(_asarray(sop(ad[()], other)))  # see SCALAR_OPS
                         bd = _SCALARS.get(ad.dtype, _NO_CACHE).get(other)
                         if bd is None:
                             bd = scalar_array(other, ad.dtype)
@@ -342,7 +342,7 @@ def binary_op(kernel, save=SAVE_INPUTS, *, floating=False, name=None, node_name=
                 c = input.__class__
                 if (c is float or c is int) and bd.dtype.kind == "f":
                     if not bd.ndim and not rb and sop is not None and out is None:
-                        return _scalar_result(sop(input, bd[()]))  # see SCALAR_OPS
+                        return _make(_asarray(sop(input, bd[()])))  # see SCALAR_OPS
                     ad = _SCALARS.get(bd.dtype, _NO_CACHE).get(input)
                     if ad is None:
                         ad = scalar_array(input, bd.dtype)

@@ -22,7 +22,6 @@ from .inplace import _inplace_binary, apply_inplace, inplace_method
 from .unary import log, trunc
 
 _make = Tensor._make
-_new = object.__new__
 
 # NOTE: PyTorch returns inf/nan silently where NumPy would warn (log(0), 1/0, exp(1000)).
 # Wrapping every kernel in np.errstate costs about a microsecond per op, so ember sets
@@ -442,12 +441,8 @@ def _pow_dunder(self, exponent):
     """``x ** n``: small integer powers without autograd go straight to multiplication."""
     if exponent.__class__ is int and 2 <= exponent <= 3 and not (self._requires_grad and grad_mode.enabled):
         d = self._data
-        if d.dtype.kind != "b" and d.ndim:
-            res = _new(Tensor)
-            res._data = d * d if exponent == 2 else d * d * d
-            res._requires_grad = False
-            res.grad_fn = res._grad = res._vc = None
-            return res
+        if d.dtype.kind != "b":
+            return wrap(d * d if exponent == 2 else d * d * d)
     return pow(self, exponent)
 
 
