@@ -167,7 +167,7 @@ def _inplace_binary(ufunc, op):
         except ValueError:
             _copy_into(self, d)  # a read-only (expanded) tensor: raises PyTorch's overlap error
             raise
-        vc = self._vc
+        vc = self._vc  # NOTE: Tensor._bump inlined (a call costs 10% of a 0-d in-place op)
         if vc is None:
             self._vc = [1]
         else:

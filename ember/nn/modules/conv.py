@@ -10,9 +10,8 @@ import math
 
 from ...ops import conv as F
 from ...ops import conv_transpose as FT
-from ...ops.creation import empty
 from ...ops.nn_layers import pad
-from ..parameter import Parameter
+from .linear import register_weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
@@ -70,11 +69,7 @@ class _ConvNd(Module):
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
         wshape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
-        self.weight = Parameter(empty(wshape + kernel_size, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_and_bias(self, wshape + kernel_size, out_channels, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
