@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import ember
+from tests.pairs import same_error  # noqa: F401  (other test modules import it from here too)
 
 
 # -- the oracle ---------------------------------------------------------------------------------
@@ -47,16 +48,6 @@ def same(prog, atol=1e-6, rtol=1e-5):
         e = prog(ember)
     _check(e, t, prog.__name__, atol, rtol)
     return e
-
-
-def same_error(prog, match, exc=RuntimeError):
-    """Both libraries raise ``exc`` with ``match`` in the message."""
-    for m in (torch, ember):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(exc) as info:
-                prog(m)
-        assert match in str(info.value), f"{m.__name__}: {info.value}"
 
 
 def f64(m, values, requires_grad=True):

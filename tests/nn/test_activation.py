@@ -1,13 +1,13 @@
 """Activation layers and their functional forms against PyTorch: outputs, input (and PReLU weight)
 gradients with a random upstream gradient, float32/float64, non-contiguous inputs, in-place
 variants, second derivatives, reprs, node names, warnings and errors."""
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import ember
+from tests.pairs import same_error
 
 # (class name, constructor args, input range): every activation layer and its settings
 LAYERS = [
@@ -231,12 +231,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("prog,exc,match", ERRORS)
 def test_errors(prog, exc, match):
-    for m in (torch, ember):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(exc) as info:
-                prog(m)
-        assert match in str(info.value), f"{m.__name__}: {info.value}"
+    same_error(prog, match, exc)
 
 
 def test_integer_inputs_keep_dtype():

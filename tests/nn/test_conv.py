@@ -10,23 +10,12 @@ import pytest
 import torch
 
 import ember
+from tests.pairs import leaf_pair, load_from_torch
 
 nn, F = ember.nn, ember.nn.functional
 
 
-def _load(em, tm):
-    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
-
-
-def _inputs(a, noncontig=False):
-    out = []
-    for m in (torch, ember):
-        if noncontig:
-            t = m.from_numpy(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
-        else:
-            t = m.from_numpy(a.copy())
-        out.append(t.requires_grad_(True))
-    return out
+_load, _inputs = load_from_torch, leaf_pair
 
 
 def _compare(tm, em, x, noncontig=False):

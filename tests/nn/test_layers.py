@@ -2,31 +2,18 @@
 outputs and all gradients after copying the state_dict, default initialisation statistics,
 reprs, dropout statistics, embedding options, and the functional helpers' errors."""
 import math
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import ember
+from tests.pairs import leaf_pair, load_from_torch, same_error
 
 nn, F = ember.nn, ember.nn.functional
 
 
-def _load(em, tm):
-    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
-
-
-def _inputs(a, noncontig=False):
-    """The same array as a torch and an ember leaf (optionally a transposed, non-contiguous view)."""
-    out = []
-    for m in (torch, ember):
-        if noncontig:
-            t = m.from_numpy(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
-        else:
-            t = m.from_numpy(a.copy())
-        out.append(t.requires_grad_(a.dtype.kind == "f"))
-    return out
+_load, _inputs = load_from_torch, leaf_pair
 
 
 def _compare_step(tm, em, arrays, noncontig=False, dtype="float32"):
@@ -390,12 +377,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("prog,exc,match", ERRORS)
 def test_functional_errors(prog, exc, match):
-    for m in (torch, ember):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(exc) as info:
-                prog(m)
-        assert match in str(info.value), f"{m.__name__}: {info.value}"
+    same_error(prog, match, exc)
 
 
 def test_pad_node_names_and_int_value():

@@ -10,15 +10,12 @@ import pytest
 import torch
 
 import ember
-from tests.test_autograd import same_error
+from tests.pairs import load_from_torch, same_error
 
 nn = ember.nn
 
 
-def _load(em, tm):
-    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
-
-
+_load = load_from_torch
 def _tol(dtype):
     return dict(rtol=2e-5, atol=2e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
 
